@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step they use.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test install install-test services lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: web + worker + beat + sandbox stores on SQLite and a filesystem broker (no servers needed)
+run: install
+	DJANGO_SETTINGS_MODULE=migrator.settings.local $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=migrator.settings.local $(BIN)/python manage.py bootstrap_demo
+	DJANGO_SETTINGS_MODULE=migrator.settings.local $(BIN)/honcho start -f Procfile
+
+## services: make sure the local PostgreSQL and Redis the tests use are up
+services:
+	bash .ci/services
+
+## test: the whole suite against real PostgreSQL, Redis and Celery workers
+test: install-test services
+	$(BIN)/ruff check .
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cartmigrate} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/14} \
+	MIGRATOR_REDIS_URL=$${MIGRATOR_REDIS_URL:-redis://127.0.0.1:6379/13} \
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/migrate.py --products 200 --customers 200 --orders 500
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,239 @@
+"""The connector contract. One subclass per platform; the engine only talks to this interface.
+
+A connector declares, as data: its platform key and label, the credential fields the wizard asks
+for, the options it understands, its `Capabilities` and its order statuses. It implements reading
+canonical entities page by page from a checkpoint, and writing them (create, field-level update,
+lookup by natural key, delete). It never imports Django apps: it gets a base URL, credentials and an
+`HttpClient`, and returns canonical entities. The engine owns ordering, id mapping, checkpoints and
+error accounting.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from .entities import Canonical, EntityType, OrderStatus
+from .errors import RecordError
+from .http import HttpClient
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    key: str
+    label: str
+    help: str = ""  # where to find it in the platform's admin
+    secret: bool = True
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class OptionField:
+    key: str
+    label: str
+    help: str = ""
+    type: Literal["bool", "choice"] = "bool"
+    default: Any = False
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+# Options every target understands; connectors add their own.
+CLEAR_TARGET = OptionField(
+    key="clear_target",
+    label="Clear current data on target",
+    help="Delete the selected entities on the target store before migrating. This cannot be undone.",
+    default=False,
+)
+CLEAR_SCOPE = OptionField(
+    key="clear_scope",
+    label="What to clear",
+    help="Only the data this migration created before, or every record of the selected types.",
+    type="choice",
+    default="created",
+    choices=(("created", "Only data this migration created"), ("all", "All data of that type")),
+)
+MIGRATE_IMAGES = OptionField(
+    key="migrate_images", label="Migrate images", help="Copy product and category images.", default=True
+)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    read: frozenset[EntityType]
+    write: frozenset[EntityType]
+    # Fields that can be patched in place on the target, per entity (the smart-update catalog).
+    updatable_fields: dict[EntityType, tuple[str, ...]] = field(default_factory=dict)
+    # Entities whose reads can be filtered by modification time on the platform's side.
+    modified_filter: frozenset[EntityType] = frozenset()
+    batch_size: int = 50
+    page_size: int = 100
+    languages: bool = False
+    customer_groups: bool = False
+    preserve_ids: bool = False
+    customer_passwords: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": sorted(self.read),
+            "write": sorted(self.write),
+            "updatable_fields": {str(k): list(v) for k, v in self.updatable_fields.items()},
+            "modified_filter": sorted(self.modified_filter),
+            "batch_size": self.batch_size,
+            "page_size": self.page_size,
+            "languages": self.languages,
+            "customer_groups": self.customer_groups,
+            "preserve_ids": self.preserve_ids,
+            "customer_passwords": self.customer_passwords,
+        }
+
+
+@dataclass
+class StoreInfo:
+    name: str
+    url: str
+    currency: str = ""
+    languages: list[str] = field(default_factory=list)
+    default_language: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    order_statuses: list[str] = field(default_factory=list)
+    customer_groups: list[str] = field(default_factory=list)
+    platform_version: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "currency": self.currency,
+            "languages": self.languages,
+            "default_language": self.default_language,
+            "counts": self.counts,
+            "order_statuses": self.order_statuses,
+            "customer_groups": self.customer_groups,
+            "platform_version": self.platform_version,
+        }
+
+
+@dataclass
+class Page:
+    """One page of a read. `next_checkpoint` resumes right after this page; None means the read is done.
+
+    `errors` are records of this page that could not be read or validated; they count as processed."""
+
+    items: list[Canonical]
+    next_checkpoint: dict[str, Any] | None
+    errors: list[RecordError] = field(default_factory=list)
+    total: int | None = None
+
+
+@dataclass
+class WriteResult:
+    """Outcome of writing one record. Exactly one of `target_id` and `error` is set.
+
+    `children` maps ids of nested records written with it (product variants) source id -> target id."""
+
+    source_id: str
+    target_id: str | None = None
+    error: str | None = None
+    children: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.target_id is not None
+
+
+class Connector(ABC):
+    platform: ClassVar[str]
+    label: ClassVar[str]
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
+    option_fields: ClassVar[tuple[OptionField, ...]] = (CLEAR_TARGET, CLEAR_SCOPE, MIGRATE_IMAGES)
+    capabilities: ClassVar[Capabilities]
+    # The platform's order statuses and what each means canonically (used for default status mapping).
+    order_statuses: ClassVar[dict[str, OrderStatus]] = {}
+    url_help: ClassVar[str] = "The address of the store's home page, e.g. https://shop.example.com"
+
+    def __init__(self, *, base_url: str, credentials: dict[str, str], http: HttpClient | None = None,
+                 options: dict[str, Any] | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.http = http or HttpClient()
+        self.options = options or {}
+
+    # --- reading ---------------------------------------------------------------------------------
+    @abstractmethod
+    def check_connection(self) -> StoreInfo:
+        """Reach the store with the credentials; return what the wizard shows. Raises ConfigError."""
+
+    @abstractmethod
+    def read(self, entity: EntityType, *, checkpoint: dict[str, Any] | None = None,
+             modified_since: datetime | None = None, page_size: int | None = None) -> Iterator[Page]:
+        """Yield pages of `entity` in a stable order, starting right after `checkpoint`.
+
+        With `modified_since`, only records modified at or after that moment (server-side filter when
+        `capabilities.modified_filter` has the entity, client-side otherwise)."""
+
+    @abstractmethod
+    def count(self, entity: EntityType) -> int:
+        """How many records of `entity` the store holds."""
+
+    @abstractmethod
+    def get(self, entity: EntityType, record_id: str) -> Canonical | None:
+        """One record by its id on this store, or None if it does not exist."""
+
+    # --- writing ---------------------------------------------------------------------------------
+    @abstractmethod
+    def create(self, entity: EntityType, items: list[Canonical]) -> list[WriteResult]:
+        """Create records (references already rewritten to this store's ids). One result per item,
+        in order. A refused item is a result with `error`, not an exception."""
+
+    @abstractmethod
+    def update(self, entity: EntityType, target_id: str, item: Canonical, fields: list[str] | None = None
+               ) -> WriteResult:
+        """Overwrite a record with `item`; with `fields`, patch only those canonical fields."""
+
+    @abstractmethod
+    def find_by_natural_key(self, entity: EntityType, key: str) -> str | None:
+        """The id of the record whose natural key (sku, email, order number, slug, code) is `key`."""
+
+    @abstractmethod
+    def delete(self, entity: EntityType, target_ids: list[str]) -> list[WriteResult]:
+        """Delete records for good (no trash). Missing records count as deleted."""
+
+    def list_ids(self, entity: EntityType) -> Iterator[str]:
+        """Every id of `entity` on this store (for "clear all data of that type")."""
+        for page in self.read(entity):
+            for item in page.items:
+                yield item.source_id
+
+    def entity_url(self, entity: EntityType, record_id: str) -> str | None:
+        """A link a person can open to see the record in the store's admin, if there is one."""
+        return None
+
+    # --- helpers ---------------------------------------------------------------------------------
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {
+            "platform": cls.platform,
+            "label": cls.label,
+            "url_help": cls.url_help,
+            "credential_fields": [
+                {"key": f.key, "label": f.label, "help": f.help, "secret": f.secret, "required": f.required}
+                for f in cls.credential_fields
+            ],
+            "options": [
+                {"key": o.key, "label": o.label, "help": o.help, "type": o.type, "default": o.default,
+                 "choices": [list(c) for c in o.choices]}
+                for o in cls.option_fields
+            ],
+            "capabilities": cls.capabilities.as_dict(),
+            "order_statuses": {k: str(v) for k, v in cls.order_statuses.items()},
+        }
+
+    @classmethod
+    def default_status_for(cls, canonical: OrderStatus) -> str | None:
+        """This platform's status for a canonical status (first declared match)."""
+        for status, meaning in cls.order_statuses.items():
+            if meaning == canonical:
+                return status
+        return None

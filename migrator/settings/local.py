@@ -1,0 +1,8 @@
+"""Developer machine / embedded mode: one command runs web, worker, beat and sandbox stores."""
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+ACCOUNT_EMAIL_VERIFICATION = env.str("MIGRATOR_EMAIL_VERIFICATION", default="optional")
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=True)
+MIGRATOR_ALLOW_PRIVATE_URLS = env.bool("MIGRATOR_ALLOW_PRIVATE_URLS", default=True)
