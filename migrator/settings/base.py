@@ -171,7 +171,8 @@ MIGRATOR_SITE_URL = env.str("MIGRATOR_SITE_URL", default="http://127.0.0.1:8000"
 MIGRATOR_DEMO_LIMIT = env.int("MIGRATOR_DEMO_LIMIT", default=10)
 MIGRATOR_BATCH_SECONDS = env.float("MIGRATOR_BATCH_SECONDS", default=20.0)
 MIGRATOR_BATCH_PAGES = env.int("MIGRATOR_BATCH_PAGES", default=20)
-MIGRATOR_LEASE_SECONDS = env.int("MIGRATOR_LEASE_SECONDS", default=120)
+# A lease outlives the hard task time limit, so a live holder always finishes before anyone takes over.
+MIGRATOR_LEASE_SECONDS = env.int("MIGRATOR_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 MIGRATOR_HEARTBEAT_STALE_SECONDS = env.int("MIGRATOR_HEARTBEAT_STALE_SECONDS", default=180)
 MIGRATOR_REAPER_INTERVAL_SECONDS = env.int("MIGRATOR_REAPER_INTERVAL_SECONDS", default=60)
 MIGRATOR_VERIFY_SAMPLE = env.int("MIGRATOR_VERIFY_SAMPLE", default=10)
@@ -199,4 +200,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-runs": {"task": "migrations.runs_reap", "schedule": float(MIGRATOR_REAPER_INTERVAL_SECONDS)},
 }

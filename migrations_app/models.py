@@ -1,0 +1,172 @@
+"""Domain model. Every tenant-owned row carries `organization`; reads go through selectors.py."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Organization
+
+from .enums import EntityStatus, IdMapState, MigrationState, RunKind, RunStatus
+
+
+class TenantModel(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class Store(TenantModel):
+    """A store on some platform, with its credentials encrypted at rest (never shown back in full)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    platform = models.CharField(max_length=40, db_index=True)
+    url = models.URLField(max_length=500)
+    name = models.CharField(max_length=200, blank=True, help_text="From the last connection check.")
+    credentials_encrypted = models.TextField(editable=False)
+    credentials_hint = models.JSONField(default=dict, blank=True, help_text="Masked credentials for display.")
+    last_check_at = models.DateTimeField(null=True, blank=True)
+    last_check_ok = models.BooleanField(null=True)
+    last_check_info = models.JSONField(default=dict, blank=True)
+    last_check_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.url}"
+
+
+class StoreMigration(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="migrations_as_source")
+    target_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="migrations_as_target")
+    entities = models.JSONField(default=list)
+    options = models.JSONField(default=dict, blank=True)
+    language_mapping = models.JSONField(default=dict, blank=True)
+    status_mapping = models.JSONField(default=dict, blank=True)
+    group_mapping = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=20, choices=MigrationState.choices, default=MigrationState.READY)
+    quote = models.JSONField(default=dict, blank=True)
+    full_completed_at = models.DateTimeField(null=True, blank=True)
+    remigration_window_until = models.DateField(
+        null=True, blank=True, help_text="Support may extend the free re-migration window up to this date."
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Migration {self.id}"
+
+
+class MigrationRun(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    migration = models.ForeignKey(StoreMigration, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(max_length=20, choices=RunKind.choices)
+    status = models.CharField(max_length=24, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    phase = models.CharField(max_length=16, default="migrate")  # "clear" then "migrate"
+    cancel_requested = models.BooleanField(default=False)
+    error_message = models.TextField(blank=True)
+    verification = models.JSONField(default=dict, blank=True)
+    quote = models.JSONField(default=dict, blank=True)
+    charge_cents = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one active run per migration: the claim that makes double submits harmless.
+            models.UniqueConstraint(
+                fields=["migration"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_run_per_migration",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class EntityProgress(TenantModel):
+    run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="progress")
+    entity = models.CharField(max_length=32)
+    position = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=EntityStatus.choices, default=EntityStatus.PENDING)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    checkpoint = models.JSONField(null=True, blank=True)
+    deferred = models.JSONField(default=list, blank=True)  # references to fix once the entity is done
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["run", "entity"], name="uniq_progress_entity")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.done}/{self.total}"
+
+
+class IdMap(TenantModel):
+    """Source id -> target id per migration and entity: what makes runs idempotent and resumable.
+
+    A row is written `pending` (with its natural key) before the target write and `done` after it; a
+    `pending` row found after a crash is reconciled by natural key, so nothing is created twice."""
+
+    migration = models.ForeignKey(StoreMigration, on_delete=models.CASCADE, related_name="id_map")
+    entity = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=191)
+    target_id = models.CharField(max_length=191, blank=True)
+    natural_key = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=10, choices=IdMapState.choices, default=IdMapState.PENDING)
+    fields_hash = models.CharField(max_length=64, blank=True)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    run = models.ForeignKey(MigrationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["migration", "entity", "source_id"], name="uniq_idmap_source")
+        ]
+        indexes = [models.Index(fields=["migration", "entity", "state"], name="idmap_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.source_id} -> {self.target_id or '?'}"
+
+
+class RecordError(TenantModel):
+    run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="record_errors")
+    entity = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=191, blank=True)
+    message = models.TextField()
+    excerpt = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "entity"], name="recorderror_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.source_id}: {self.message[:60]}"

@@ -1,0 +1,607 @@
+"""The migration engine, driven by Celery tasks (tasks.py only adapts).
+
+A run moves through phases: `clear` (optional, delete target data in reverse dependency order) ->
+`migrate` (one chain of bounded steps per entity, started as soon as its dependencies are done, so
+independent chains run in parallel) -> `verify` (counts and a field-by-field sample) -> finished.
+
+Guarantees, and what gives them:
+- One worker per (run, entity) at a time: a lease on EntityProgress claimed by a conditional UPDATE.
+  The lease outlives CELERY_TASK_TIME_LIMIT, so a holder that is still alive always finishes first.
+- Nothing created twice: an IdMap row is committed `pending` (with its natural key) before the target
+  write and becomes `done` in the same transaction as the progress counters and the new checkpoint.
+  After a crash the page is read again from the old checkpoint; its `pending` rows are reconciled with
+  `find_by_natural_key` before anything is written.
+- A bad record never fails the run: it becomes a RecordError and the run ends `completed_with_errors`.
+- A dead worker is noticed by the heartbeat; the reaper (runs_reap) puts its work back on the queue.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from connectors.base import Connector, Page, WriteResult
+from connectors.entities import DEPENDENCIES, MODELS, VARIANTS, Canonical, EntityType, OrderStatus, excerpt
+from connectors.errors import ConfigError, ConnectorError
+from connectors.errors import RecordError as ConnectorRecordError
+
+from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, IdMapState, MigrationState, RunKind, RunStatus
+from ..models import EntityProgress, IdMap, MigrationRun, RecordError
+from .connections import connector_for
+
+logger = logging.getLogger(__name__)
+
+TERMINAL_ENTITY = (EntityStatus.DONE, EntityStatus.FAILED, EntityStatus.CANCELLED)
+
+
+# --- enqueueing (late imports: tasks import this module) -------------------------------------------
+def _enqueue(task_name: str, *args: Any, countdown: float | None = None) -> None:
+    from .. import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.apply_async(args=list(args), countdown=countdown))
+
+
+def _now():
+    return timezone.now()
+
+
+def _lease_delta() -> timedelta:
+    return timedelta(seconds=settings.MIGRATOR_LEASE_SECONDS)
+
+
+# --- run level ---------------------------------------------------------------------------------------
+def run_advance(*, run_id) -> None:
+    """Claim a queued run, then start every entity chain whose dependencies are done; finish when all are."""
+    with transaction.atomic():
+        run = MigrationRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in ACTIVE_RUN_STATUSES:
+            return
+        now = _now()
+        if run.status == RunStatus.QUEUED:
+            run.status = RunStatus.RUNNING
+            run.started_at = run.started_at or now
+            opts = run.migration.options or {}
+            if opts.get("clear_target") and run.kind in (RunKind.FULL, RunKind.REMIGRATION) and run.phase != "verify":
+                run.phase = "clear"
+        run.heartbeat_at = now
+        run.save(update_fields=["status", "started_at", "phase", "heartbeat_at"])
+        if run.phase == "clear":
+            _enqueue("run_clear_task", str(run.pk))
+            return
+        if run.phase == "verify":
+            _enqueue("run_finalize_task", str(run.pk))
+            return
+        rows = list(EntityProgress.objects.select_for_update().filter(run=run).order_by("position"))
+        selected = {p.entity for p in rows}
+        finished = {p.entity for p in rows if p.status == EntityStatus.DONE}
+        for p in rows:
+            deps = [str(d) for d in DEPENDENCIES[EntityType(p.entity)] if str(d) in selected]
+            if p.status == EntityStatus.PENDING and all(d in finished for d in deps):
+                p.status = EntityStatus.RUNNING
+                p.started_at = now
+                p.save(update_fields=["status", "started_at"])
+                _enqueue("entity_step_task", str(run.pk), p.entity)
+        if all(p.status in TERMINAL_ENTITY for p in rows):
+            MigrationRun.objects.filter(pk=run.pk, phase="migrate").update(phase="verify")
+            _enqueue("run_finalize_task", str(run.pk))
+
+
+def run_fail(*, run_id, message: str) -> None:
+    """Stop a run for a reason the owner must act on; everything not finished is cancelled."""
+    now = _now()
+    with transaction.atomic():
+        updated = MigrationRun.objects.filter(pk=run_id, status__in=ACTIVE_RUN_STATUSES).update(
+            status=RunStatus.FAILED, error_message=message[:2000], finished_at=now
+        )
+        EntityProgress.objects.filter(run_id=run_id).exclude(status__in=TERMINAL_ENTITY).update(
+            status=EntityStatus.CANCELLED, finished_at=now, lease_owner="", lease_until=None
+        )
+    if updated:
+        logger.warning("run %s failed: %s", run_id, message)
+        from .notify import run_notify_owner
+
+        run_notify_owner(run_id=run_id)
+
+
+def run_finalize(*, run_id) -> None:
+    """Verify (counts and a sample, stored on the run), settle the status, and email the owner once."""
+    from .notify import run_notify_owner
+    from .verify import run_verify
+
+    run = MigrationRun.objects.select_related("migration").filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING or run.phase != "verify":
+        return
+    MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=_now())
+    try:
+        verification = run_verify(run=run)
+    except ConnectorError as exc:
+        verification = {"error": f"Verification could not finish: {exc}"}
+    failed = sum(run.progress.values_list("failed", flat=True))
+    status = RunStatus.COMPLETED_WITH_ERRORS if failed else RunStatus.COMPLETED
+    now = _now()
+    with transaction.atomic():
+        updated = MigrationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=status, verification=verification, finished_at=now, heartbeat_at=now
+        )
+        if updated:
+            migration = run.migration
+            if run.kind == RunKind.DEMO and migration.state in (MigrationState.READY, MigrationState.DRAFT):
+                migration.state = MigrationState.DEMO_COMPLETED
+                migration.save(update_fields=["state", "updated_at"])
+            elif run.kind == RunKind.FULL:
+                migration.state = MigrationState.FULL_COMPLETED
+                migration.full_completed_at = migration.full_completed_at or now
+                migration.save(update_fields=["state", "full_completed_at", "updated_at"])
+    if updated:
+        logger.info("run %s finished: %s", run.pk, status)
+    run_notify_owner(run_id=run.pk)
+
+
+def runs_reap(*, now=None) -> int:
+    """Put back to work the runs whose heartbeat went stale (their worker died). Returns how many."""
+    now = now or _now()
+    stale = now - timedelta(seconds=settings.MIGRATOR_HEARTBEAT_STALE_SECONDS)
+    runs = MigrationRun.objects.filter(
+        Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
+        | Q(status=RunStatus.RUNNING, heartbeat_at__isnull=True)
+        | Q(status=RunStatus.QUEUED, created_at__lt=stale)
+    )
+    count = 0
+    for run in runs:
+        count += 1
+        with transaction.atomic():
+            if run.status == RunStatus.RUNNING and run.phase == "migrate":
+                orphans = EntityProgress.objects.filter(run=run, status=EntityStatus.RUNNING).filter(
+                    Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+                )
+                for p in orphans:
+                    _enqueue("entity_step_task", str(run.pk), p.entity)
+            _enqueue("run_advance_task", str(run.pk))
+            MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
+        logger.warning("run %s had a stale heartbeat; resumed", run.pk)
+    return count
+
+
+# --- clearing ----------------------------------------------------------------------------------------
+def run_clear(*, run_id) -> None:
+    """Delete the selected entities on the target (reverse dependency order), in bounded batches."""
+    run = MigrationRun.objects.select_related("migration__target_store").filter(pk=run_id).first()
+    if run is None or run.status != RunStatus.RUNNING or run.phase != "clear":
+        return
+    migration = run.migration
+    scope = (migration.options or {}).get("clear_scope", "created")
+    target = connector_for(store=migration.target_store, options=migration.options)
+    deadline = time.monotonic() + settings.MIGRATOR_BATCH_SECONDS
+    done = set(run.params.get("cleared", []))
+    try:
+        for entity in reversed([e for e in MODELS if str(e) in migration.entities]):
+            if str(entity) in done:
+                continue
+            while time.monotonic() < deadline:
+                if scope == "all":
+                    ids = []
+                    for target_id in target.list_ids(entity):
+                        ids.append(target_id)
+                        if len(ids) >= 100:
+                            break
+                else:
+                    ids = list(IdMap.objects.filter(migration=migration, entity=entity)
+                               .exclude(target_id="").values_list("target_id", flat=True)[:100])
+                if not ids:
+                    break
+                target.delete(entity, ids)
+                IdMap.objects.filter(migration=migration, entity=entity, target_id__in=ids).delete()
+                MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=_now())
+            else:
+                _enqueue("run_clear_task", str(run.pk))
+                return
+            IdMap.objects.filter(migration=migration, entity=entity).delete()
+            if entity == EntityType.PRODUCT:
+                IdMap.objects.filter(migration=migration, entity=VARIANTS).delete()
+            done.add(str(entity))
+            run.params["cleared"] = sorted(done)
+            MigrationRun.objects.filter(pk=run.pk).update(params=run.params)
+    except ConfigError as exc:
+        run_fail(run_id=run.pk, message=f"Clearing the target failed: {exc}")
+        return
+    finally:
+        target.http.close()
+    with transaction.atomic():
+        MigrationRun.objects.filter(pk=run.pk, phase="clear").update(phase="migrate")
+        _enqueue("run_advance_task", str(run.pk))
+
+
+# --- entity chains -----------------------------------------------------------------------------------
+@dataclass
+class StepContext:
+    run: MigrationRun
+    entity: EntityType
+    source: Connector
+    target: Connector
+    owner: str
+    limit: int | None
+    status_map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PageOutcome:
+    created: int = 0
+    updated: int = 0
+    already: int = 0  # migrated by an earlier run of this migration: done, nothing written
+    passed_over: int = 0  # demo only: a dependency is not part of the demo
+    failed: int = 0
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (source_id, message, excerpt)
+    deferred: list[dict] = field(default_factory=list)
+    results: list[tuple[tuple[Canonical, Canonical], WriteResult]] = field(default_factory=list)
+
+    @property
+    def counted(self) -> int:
+        """Records that count as processed (toward a demo's limit and the progress bar)."""
+        return self.created + self.updated + self.already + self.failed
+
+
+class LeaseLost(Exception):
+    """Another worker took over this entity; this one must stop without writing progress."""
+
+
+def _claim(run_id, entity: str, owner: str) -> bool:
+    now = _now()
+    return bool(
+        EntityProgress.objects.filter(run_id=run_id, entity=entity, status=EntityStatus.RUNNING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner))
+        .update(lease_owner=owner, lease_until=now + _lease_delta())
+    )
+
+
+def _release(run_id, entity: str, owner: str) -> None:
+    EntityProgress.objects.filter(run_id=run_id, entity=entity, lease_owner=owner).update(
+        lease_owner="", lease_until=None
+    )
+
+
+def _status_map(run: MigrationRun, source: Connector, target: Connector) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for status, meaning in source.order_statuses.items():
+        default = status if status in target.order_statuses else target.default_status_for(meaning)
+        mapping[status] = default or target.default_status_for(OrderStatus.PROCESSING) or status
+    mapping.update(run.migration.status_mapping or {})
+    return mapping
+
+
+def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
+    """Do one bounded batch of an entity chain (MIGRATOR_BATCH_SECONDS or MIGRATOR_BATCH_PAGES pages),
+    then either finish the entity or queue the next step. Returns what happened, for logs and tests.
+
+    Raises connectors.errors.TransientError for the task to retry later (lease released first)."""
+    owner = owner or uuid.uuid4().hex
+    if not _claim(run_id, entity, owner):
+        return "busy"
+    run = MigrationRun.objects.select_related("migration__source_store", "migration__target_store").get(pk=run_id)
+    if run.status != RunStatus.RUNNING or run.cancel_requested:
+        _release(run_id, entity, owner)
+        return "inactive"
+    migration = run.migration
+    source = connector_for(store=migration.source_store)
+    target = connector_for(store=migration.target_store, options=migration.options)
+    ctx = StepContext(
+        run=run, entity=EntityType(entity), source=source, target=target, owner=owner,
+        limit=settings.MIGRATOR_DEMO_LIMIT if run.kind == RunKind.DEMO else None,
+    )
+    ctx.status_map = _status_map(run, source, target)
+    try:
+        return _step(ctx)
+    except LeaseLost:
+        return "lease-lost"
+    except ConfigError as exc:
+        run_fail(run_id=run.pk, message=f"{EntityType(entity).label}: {exc}")
+        return "failed"
+    except BaseException:
+        _release(run_id, entity, owner)
+        raise
+    finally:
+        source.http.close()
+        target.http.close()
+
+
+def _step(ctx: StepContext) -> str:
+    run, entity = ctx.run, ctx.entity
+    progress = EntityProgress.objects.get(run=run, entity=entity)
+    if progress.total is None:
+        total = ctx.source.count(entity)
+        progress.total = min(total, ctx.limit) if ctx.limit is not None else total
+        EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(total=progress.total)
+    deadline = time.monotonic() + settings.MIGRATOR_BATCH_SECONDS
+    pages = 0
+    processed = progress.done + progress.failed
+    if ctx.limit is not None and processed >= ctx.limit:
+        return _finish_entity(ctx, progress)
+    page_size = ctx.target.capabilities.batch_size
+    if ctx.limit is not None:
+        page_size = min(page_size, ctx.limit)
+    for page in ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size):
+        remaining = None if ctx.limit is None else ctx.limit - processed
+        outcome = _process_page(ctx, page, remaining)
+        processed += outcome.counted
+        limit_reached = ctx.limit is not None and processed >= ctx.limit
+        _commit_page(ctx, progress, page, outcome)
+        pages += 1
+        if page.next_checkpoint is None or limit_reached:
+            progress.refresh_from_db()
+            return _finish_entity(ctx, progress)
+        if _cancel_requested(run.pk):
+            _release(run.pk, entity, ctx.owner)
+            return "cancelled"
+        if time.monotonic() > deadline or pages >= settings.MIGRATOR_BATCH_PAGES:
+            with transaction.atomic():
+                _release(run.pk, entity, ctx.owner)
+                _enqueue("entity_step_task", str(run.pk), str(entity))
+            return "continued"
+    progress.refresh_from_db()
+    return _finish_entity(ctx, progress)
+
+
+def _cancel_requested(run_id) -> bool:
+    return MigrationRun.objects.filter(pk=run_id).filter(Q(cancel_requested=True) | ~Q(status=RunStatus.RUNNING)).exists()
+
+
+def _finish_entity(ctx: StepContext, progress: EntityProgress) -> str:
+    _apply_deferred(ctx, progress)
+    now = _now()
+    with transaction.atomic():
+        updated = EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(
+            status=EntityStatus.DONE, finished_at=now, lease_owner="", lease_until=None, deferred=[]
+        )
+        if not updated:
+            raise LeaseLost()
+        _enqueue("run_advance_task", str(ctx.run.pk))
+    return "done"
+
+
+def _apply_deferred(ctx: StepContext, progress: EntityProgress) -> None:
+    """Fix references to records of the same entity that were written later (e.g. a category's parent)."""
+    if not progress.deferred:
+        return
+    targets = _lookup(ctx.run.migration_id, {str(ctx.entity): {d["ref"] for d in progress.deferred}})
+    model = MODELS[ctx.entity]
+    errors = []
+    for d in progress.deferred:
+        ref_target = targets.get(str(ctx.entity), {}).get(d["ref"])
+        if not ref_target:
+            errors.append((d["source_id"], f"Its {d['field']} {d['ref']} was not migrated; left empty.", ""))
+            continue
+        patch = model.model_construct(source_id=d["source_id"], **{d["field"]: ref_target})
+        result = ctx.target.update(ctx.entity, d["target_id"], patch, fields=[d["field"]])
+        if result.error:
+            errors.append((d["source_id"], f"Could not set its {d['field']}: {result.error}", ""))
+    if errors:
+        _store_errors(ctx, errors)
+
+
+# --- one page ----------------------------------------------------------------------------------------
+def _lookup(migration_id, wanted: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """{entity: {source_id: target_id}} for the done IdMap rows asked for (one query per entity)."""
+    found: dict[str, dict[str, str]] = {}
+    for entity, ids in wanted.items():
+        ids = {i for i in ids if i}
+        if not ids:
+            continue
+        rows = IdMap.objects.filter(migration_id=migration_id, entity=entity, source_id__in=ids,
+                                    state=IdMapState.DONE).values_list("source_id", "target_id")
+        found[entity] = dict(rows)
+    return found
+
+
+def _iter_ref_values(data: dict, path: str):
+    """Yield (container, key_or_index, value) for a REFS path like "lines[].product_id" or "category_ids[]"."""
+    head, _, rest = path.partition(".")
+    if head.endswith("[]"):
+        seq = data.get(head[:-2]) or []
+        if rest:
+            for element in seq:
+                if isinstance(element, dict):
+                    yield from _iter_ref_values(element, rest)
+        else:
+            for i, value in enumerate(seq):
+                yield seq, i, value
+    elif rest:
+        child = data.get(head)
+        if isinstance(child, dict):
+            yield from _iter_ref_values(child, rest)
+    else:
+        yield data, head, data.get(head)
+
+
+def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOutcome:
+    out = PageOutcome()
+    migration_id = ctx.run.migration_id
+    entity = ctx.entity
+    model = MODELS[entity]
+
+    for err in page.errors:
+        if remaining is not None and out.counted >= remaining:
+            break
+        out.failed += 1
+        out.errors.append((err.source_id, err.message, err.excerpt))
+
+    # Resolve references of the whole page with one IdMap query per referenced entity.
+    items = list(page.items)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        data = item.model_dump(mode="python")
+        for path, ref_entity in model.REFS.items():
+            for _, _, value in _iter_ref_values(data, path):
+                if value:
+                    wanted[str(ref_entity)].add(str(value))
+    targets = _lookup(migration_id, wanted)
+
+    existing = {
+        row.source_id: row
+        for row in IdMap.objects.filter(migration_id=migration_id, entity=entity,
+                                        source_id__in=[i.source_id for i in items])
+    }
+
+    to_create: list[tuple[Canonical, Canonical]] = []  # (source item, transformed item)
+    reconciled: list[tuple[IdMap, str]] = []
+    for item in items:
+        if remaining is not None and out.counted + len(to_create) >= remaining:
+            break
+        row = existing.get(item.source_id)
+        if row is not None and row.state == IdMapState.DONE:
+            out.already += 1
+            continue
+        try:
+            transformed, deferred = _transform(ctx, item, targets)
+        except ConnectorRecordError as exc:
+            if ctx.limit is not None and exc.detail == "missing-required-ref":
+                # A demo migrates the first N records whose dependencies are in the demo too.
+                out.passed_over += 1
+                continue
+            out.failed += 1
+            out.errors.append((item.source_id, exc.message, excerpt(item.model_dump(mode="json"))))
+            continue
+        out.deferred.extend(deferred)
+        if row is not None:  # pending: a write may have happened before a crash
+            key = row.natural_key or transformed.natural_key()
+            found = ctx.target.find_by_natural_key(entity, key) if key else None
+            if found:
+                reconciled.append((row, found))
+                out.created += 1
+                continue
+        to_create.append((item, transformed))
+
+    if reconciled:
+        with transaction.atomic():
+            for row, target_id in reconciled:
+                IdMap.objects.filter(pk=row.pk).update(state=IdMapState.DONE, target_id=target_id)
+
+    if not to_create:
+        return out
+
+    # 1. Pending rows with natural keys, committed before the target write.
+    with transaction.atomic():
+        for item, transformed in to_create:
+            IdMap.objects.update_or_create(
+                migration_id=migration_id, entity=str(entity), source_id=item.source_id,
+                defaults={"organization_id": ctx.run.organization_id, "state": IdMapState.PENDING,
+                          "natural_key": (transformed.natural_key() or "")[:255], "run": ctx.run,
+                          "source_updated_at": item.updated_at},
+            )
+    # 2. The write.
+    results = ctx.target.create(entity, [t for _, t in to_create])
+    # 3. Outcome, committed with progress by _commit_page.
+    out.results = list(zip(to_create, results, strict=True))
+    for (item, _), result in out.results:
+        if result.ok:
+            out.created += 1
+        else:
+            out.failed += 1
+            out.errors.append((item.source_id, result.error or "The target refused the record.",
+                               excerpt(item.model_dump(mode="json"))))
+    return out
+
+
+def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, str]]
+               ) -> tuple[Canonical, list[dict]]:
+    """Apply mappings and rewrite references to target ids. Raises RecordError when a required
+    reference was not migrated."""
+    model = type(item)
+    data = item.model_dump(mode="python")
+    deferred: list[dict] = []
+    for path, ref_entity in model.REFS.items():
+        for container, key, value in list(_iter_ref_values(data, path)):
+            if not value:
+                continue
+            mapped = targets.get(str(ref_entity), {}).get(str(value))
+            if mapped:
+                container[key] = mapped
+                continue
+            if path in model.REQUIRED_REFS:
+                raise ConnectorRecordError(
+                    f"Its {path.replace('_id', '')} {value} was not migrated, so it cannot be linked.",
+                    source_id=item.source_id, detail="missing-required-ref",
+                )
+            if str(ref_entity) == str(ctx.entity) and not path.endswith("[]"):
+                deferred.append({"source_id": item.source_id, "field": path, "ref": str(value)})
+            container[key] = None
+    for path in model.REFS:
+        head = path.split(".")[0]
+        if head.endswith("[]") and "." not in path:
+            data[head[:-2]] = [v for v in data.get(head[:-2]) or [] if v]
+
+    if ctx.entity == EntityType.ORDER:
+        data["status"] = ctx.status_map.get(data["status"], data["status"])
+    if ctx.entity == EntityType.CUSTOMER and data.get("group"):
+        data["group"] = (ctx.run.migration.group_mapping or {}).get(data["group"], data["group"])
+    lang_map = ctx.run.migration.language_mapping or {}
+    if lang_map and data.get("translations"):
+        data["translations"] = {lang_map[lang]: values for lang, values in data["translations"].items()
+                                if lang_map.get(lang)}
+    if not ctx.run.migration.options.get("migrate_images", True):
+        data.pop("images", None)
+        data.pop("image", None)
+    return model.model_validate(data), deferred
+
+
+def _hash(item: Canonical) -> str:
+    return hashlib.sha256(item.model_dump_json(exclude={"updated_at", "extra"}).encode()).hexdigest()
+
+
+def _store_errors(ctx: StepContext, errors: list[tuple[str, str, str]]) -> None:
+    RecordError.objects.bulk_create(
+        RecordError(organization_id=ctx.run.organization_id, run=ctx.run, entity=str(ctx.entity),
+                    source_id=str(sid)[:191], message=msg, excerpt=exc[:1000])
+        for sid, msg, exc in errors
+    )
+
+
+def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: PageOutcome) -> None:
+    """IdMap outcomes, record errors, counters, checkpoint and heartbeat: one transaction, and only
+    while this worker still holds the lease."""
+    now = _now()
+    migration_id = ctx.run.migration_id
+    with transaction.atomic():
+        locked = EntityProgress.objects.select_for_update().filter(pk=progress.pk, lease_owner=ctx.owner).first()
+        if locked is None:
+            raise LeaseLost()
+        for (item, transformed), result in out.results:
+            if result.ok:
+                IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity),
+                                     source_id=item.source_id).update(
+                    state=IdMapState.DONE, target_id=str(result.target_id), fields_hash=_hash(transformed),
+                )
+                for child_source, child_target in result.children.items():
+                    IdMap.objects.update_or_create(
+                        migration_id=migration_id, entity=VARIANTS, source_id=str(child_source),
+                        defaults={"organization_id": ctx.run.organization_id, "target_id": str(child_target),
+                                  "state": IdMapState.DONE, "run": ctx.run},
+                    )
+            else:
+                IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id=item.source_id,
+                                     state=IdMapState.PENDING).delete()
+        if out.errors:
+            _store_errors(ctx, out.errors)
+        written = {item.source_id: result.target_id for (item, _), result in out.results if result.ok}
+        deferred_new = [{**d, "target_id": written[d["source_id"]]} for d in out.deferred if d["source_id"] in written]
+        EntityProgress.objects.filter(pk=progress.pk).update(
+            done=F("done") + out.created + out.updated + out.already,
+            created=F("created") + out.created,
+            updated=F("updated") + out.updated,
+            skipped=F("skipped") + out.already + out.passed_over,
+            failed=F("failed") + out.failed,
+            checkpoint=page.next_checkpoint if page.next_checkpoint is not None else progress.checkpoint,
+            deferred=(locked.deferred or []) + deferred_new,
+            lease_until=now + _lease_delta(),
+        )
+        MigrationRun.objects.filter(pk=ctx.run.pk).update(heartbeat_at=now)
+    progress.checkpoint = page.next_checkpoint if page.next_checkpoint is not None else progress.checkpoint

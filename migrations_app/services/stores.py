@@ -1,0 +1,96 @@
+"""Writes on stores: create with encrypted credentials, check the connection, delete."""
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from connectors.errors import ConnectorError
+from connectors.http import check_url_is_public
+from connectors.registry import all_connectors
+
+from ..errors import ApplicationError, ValidationFailed
+from ..models import Store, StoreMigration
+from .connections import connector_for
+from .crypto import credentials_encrypt, mask_secret
+
+logger = logging.getLogger(__name__)
+
+
+def _normalize_url(url: str) -> str:
+    url = (url or "").strip()
+    if url and "://" not in url:
+        url = "https://" + url
+    return url.rstrip("/")
+
+
+def store_create(*, organization: Organization, platform: str, url: str, credentials: dict[str, str]) -> Store:
+    """Validate and save a store; credentials are encrypted and only a masked hint is kept in clear."""
+    errors: dict[str, list[str]] = {}
+    cls = all_connectors().get(platform)
+    if cls is None:
+        errors["platform"] = [f"Unknown platform {platform!r}. Choose one of: {', '.join(sorted(all_connectors()))}."]
+    url = _normalize_url(url)
+    if not url:
+        errors["url"] = ["Enter the store's address."]
+    elif not url.startswith(("http://", "https://")):
+        errors["url"] = ["The address must start with http:// or https://."]
+    elif not settings.MIGRATOR_ALLOW_PRIVATE_URLS:
+        try:
+            check_url_is_public(url)
+        except ConnectorError as exc:
+            errors["url"] = [exc.message]
+    clean: dict[str, str] = {}
+    if cls is not None:
+        for field in cls.credential_fields:
+            value = str((credentials or {}).get(field.key, "")).strip()
+            if field.required and not value:
+                errors.setdefault(f"credentials.{field.key}", []).append(f"{field.label} is required.")
+            if value:
+                clean[field.key] = value
+    if errors:
+        raise ValidationFailed(errors)
+    hint = {
+        f.key: (mask_secret(clean.get(f.key, "")) if f.secret else clean.get(f.key, ""))
+        for f in cls.credential_fields
+    }
+    return Store.objects.create(
+        organization=organization,
+        platform=platform,
+        url=url,
+        credentials_encrypted=credentials_encrypt(clean),
+        credentials_hint=hint,
+    )
+
+
+def store_check(*, store: Store) -> Store:
+    """Reach the store with its credentials and remember what it said (name, currency, counts) or why not."""
+    connector = connector_for(store=store)
+    now = timezone.now()
+    try:
+        info = connector.check_connection()
+    except ConnectorError as exc:
+        store.last_check_ok = False
+        store.last_check_error = str(exc)
+        store.last_check_info = {"url": exc.url or store.url, "status": exc.status, "message": exc.message}
+        logger.info("store %s check failed: %s", store.pk, exc.message)
+    else:
+        store.last_check_ok = True
+        store.last_check_error = ""
+        store.last_check_info = info.as_dict()
+        store.name = info.name[:200]
+    finally:
+        connector.http.close()
+    store.last_check_at = now
+    store.save(update_fields=["last_check_ok", "last_check_error", "last_check_info", "name", "last_check_at"])
+    return store
+
+
+@transaction.atomic
+def store_delete(*, store: Store) -> None:
+    if StoreMigration.objects.filter(organization=store.organization_id).filter(
+        source_store=store
+    ).exists() or StoreMigration.objects.filter(organization=store.organization_id, target_store=store).exists():
+        raise ApplicationError("This store is used by a migration; delete the migration first.", field="store")
+    store.delete()

@@ -1,0 +1,135 @@
+"""Creating and configuring a migration: what the wizard, the API and the admin all call."""
+from django.db import transaction
+
+from accounts.models import Organization
+from connectors.entities import DEPENDENCIES, ENTITY_ORDER, EntityType
+from connectors.registry import get_connector_class
+
+from ..enums import MigrationState
+from ..errors import ValidationFailed
+from ..models import Store, StoreMigration
+from .rules import quote_run
+
+# Entities that cannot be migrated meaningfully without others (the rest of DEPENDENCIES only orders work).
+REQUIRED_DEPENDENCIES: dict[EntityType, tuple[EntityType, ...]] = {
+    EntityType.ORDER: (EntityType.PRODUCT, EntityType.CUSTOMER),
+    EntityType.REVIEW: (EntityType.PRODUCT,),
+}
+
+
+def migratable_entities(*, source: Store, target: Store) -> list[EntityType]:
+    """Entities the source can read and the target can write, in dependency order."""
+    readable = get_connector_class(source.platform).capabilities.read
+    writable = get_connector_class(target.platform).capabilities.write
+    return [e for e in ENTITY_ORDER if e in readable and e in writable]
+
+
+def _validate(*, organization, source_store, target_store, entities, options, language_mapping,
+              status_mapping, group_mapping) -> tuple[list[str], dict]:
+    errors: dict[str, list[str]] = {}
+    for name, store in (("source_store", source_store), ("target_store", target_store)):
+        if store is None or store.organization_id != organization.pk:
+            errors[name] = ["Choose one of your stores."]
+    if not errors and source_store.pk == target_store.pk:
+        errors["target_store"] = ["The target must be a different store from the source."]
+    if errors:
+        raise ValidationFailed(errors)
+
+    allowed = migratable_entities(source=source_store, target=target_store)
+    chosen: list[EntityType] = []
+    for raw in entities or []:
+        try:
+            entity = EntityType(raw)
+        except ValueError:
+            errors.setdefault("entities", []).append(f"{raw!r} is not an entity type.")
+            continue
+        if entity not in allowed:
+            errors.setdefault("entities", []).append(
+                f"{entity.label} cannot be migrated from {source_store.platform} to {target_store.platform}."
+            )
+        elif entity not in chosen:
+            chosen.append(entity)
+    if not chosen and "entities" not in errors:
+        errors["entities"] = ["Select at least one entity to migrate."]
+    for entity in chosen:
+        missing = [d for d in REQUIRED_DEPENDENCIES.get(entity, ()) if d not in chosen and d in allowed]
+        if missing:
+            errors.setdefault("entities", []).append(
+                f"{entity.label} need {' and '.join(m.label.lower() for m in missing)}: select them too."
+            )
+
+    target_cls = get_connector_class(target_store.platform)
+    source_cls = get_connector_class(source_store.platform)
+    declared = {o.key: o for o in target_cls.option_fields}
+    clean_options = {key: o.default for key, o in declared.items()}
+    for key, value in (options or {}).items():
+        option = declared.get(key)
+        if option is None:
+            errors.setdefault("options", []).append(f"{target_cls.label} has no option {key!r}.")
+        elif option.type == "bool":
+            if not isinstance(value, bool):
+                errors.setdefault("options", []).append(f"{option.label}: expected true or false.")
+            clean_options[key] = bool(value)
+        elif option.type == "choice":
+            if value not in {c[0] for c in option.choices}:
+                errors.setdefault("options", []).append(
+                    f"{option.label}: choose one of {', '.join(c[0] for c in option.choices)}."
+                )
+            clean_options[key] = value
+
+    target_statuses = set(target_cls.order_statuses) or set((target_store.last_check_info or {}).get("order_statuses", []))
+    source_statuses = set(source_cls.order_statuses) or set((source_store.last_check_info or {}).get("order_statuses", []))
+    for src, dst in (status_mapping or {}).items():
+        if source_statuses and src not in source_statuses:
+            errors.setdefault("status_mapping", []).append(f"{src!r} is not an order status of the source store.")
+        if target_statuses and dst not in target_statuses:
+            errors.setdefault("status_mapping", []).append(f"{dst!r} is not an order status of the target store.")
+    target_languages = set((target_store.last_check_info or {}).get("languages", []))
+    for src, dst in (language_mapping or {}).items():
+        if dst and target_languages and dst not in target_languages:
+            errors.setdefault("language_mapping", []).append(
+                f"{dst!r} is not a language of the target store ({', '.join(sorted(target_languages))})."
+            )
+    for name, value in (("group_mapping", group_mapping),):
+        if value and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            errors.setdefault(name, []).append("Map names to names.")
+    if errors:
+        raise ValidationFailed(errors)
+    return [str(e) for e in chosen], clean_options
+
+
+@transaction.atomic
+def migration_create(*, organization: Organization, user, source_store: Store, target_store: Store,
+                     entities: list[str], options: dict | None = None, language_mapping: dict | None = None,
+                     status_mapping: dict | None = None, group_mapping: dict | None = None) -> StoreMigration:
+    """Validate a migration's configuration against both connectors and save it with its quote."""
+    chosen, clean_options = _validate(
+        organization=organization, source_store=source_store, target_store=target_store, entities=entities,
+        options=options, language_mapping=language_mapping, status_mapping=status_mapping,
+        group_mapping=group_mapping,
+    )
+    migration = StoreMigration.objects.create(
+        organization=organization,
+        source_store=source_store,
+        target_store=target_store,
+        entities=chosen,
+        options=clean_options,
+        language_mapping=language_mapping or {},
+        status_mapping=status_mapping or {},
+        group_mapping=group_mapping or {},
+        state=MigrationState.READY,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    migration.quote = migration_quote(migration=migration)
+    migration.save(update_fields=["quote"])
+    return migration
+
+
+def migration_quote(*, migration: StoreMigration) -> dict:
+    counts = (migration.source_store.last_check_info or {}).get("counts", {})
+    entity_counts = {e: int(counts.get(e, 0)) for e in migration.entities}
+    return quote_run(kind="full", entity_counts=entity_counts).as_dict()
+
+
+def entity_dependencies(entity: EntityType) -> tuple[EntityType, ...]:
+    return DEPENDENCIES[entity]

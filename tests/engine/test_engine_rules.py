@@ -1,0 +1,181 @@
+"""The engine's own rules, pinned with an in-memory connector and an in-process queue."""
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from connectors.entities import VARIANTS, EntityType
+from migrations_app.enums import EntityStatus, IdMapState, MigrationState, RunStatus
+from migrations_app.models import EntityProgress, IdMap, MigrationRun, RecordError
+from migrations_app.services import engine
+from migrations_app.services.notify import run_notify_owner
+from migrations_app.services.runs import run_cancel, run_start
+from migrations_app.services.wizard import migration_create
+
+from .conftest import make_store, seed_memory
+from .memory import BAD, STORES
+
+ALL = ["categories", "products", "customers", "orders"]
+
+
+def _migration(owner, entities=ALL, **kw):
+    source = make_store(owner, "http://source.test")
+    target = make_store(owner, "http://target.test")
+    seed_memory(source.url)
+    return migration_create(organization=source.organization, user=owner, source_store=source,
+                            target_store=target, entities=entities, **kw)
+
+
+def _start(queue, migration, kind="full"):
+    run = run_start(migration=migration, kind=kind, user=migration.created_by)
+    queue("run_advance_task", str(run.pk))  # on_commit does not fire inside the test transaction
+    return run
+
+
+def test_engine_full_run_migrates_everything_with_references(db, queue, owner):
+    migration = _migration(owner)
+    run = _start(queue, migration)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED, run.error_message
+    src, tgt = STORES["http://source.test"], STORES["http://target.test"]
+    for entity in ALL:
+        assert len(tgt[EntityType(entity)]) == len(src[EntityType(entity)])
+    ids = {(r.entity, r.source_id): r.target_id for r in IdMap.objects.filter(migration=migration)}
+    # Category parent written after its child was fixed at the end of the entity.
+    child = tgt[EntityType.CATEGORY][ids[("categories", "1")]]
+    assert child.parent_id == ids[("categories", "3")]
+    for sid, order in src[EntityType.ORDER].items():
+        written = tgt[EntityType.ORDER][ids[("orders", sid)]]
+        assert written.lines[0].product_id == ids[("products", order.lines[0].product_id)]
+        assert written.lines[0].variant_id == ids[(VARIANTS, order.lines[0].variant_id)]
+        assert written.customer_id == (ids[("customers", order.customer_id)] if order.customer_id else None)
+        assert written.status == order.status  # same platform: statuses map to themselves
+    product = tgt[EntityType.PRODUCT][ids[("products", "101")]]
+    assert sorted(product.category_ids) == sorted([ids[("categories", "1")], ids[("categories", "3")]])
+    assert migration.__class__.objects.get(pk=migration.pk).state == MigrationState.FULL_COMPLETED
+    assert run.verification["mismatches"] == 0
+    assert run.verification["entities"]["orders"]["migrated"] == 15
+
+
+def test_engine_second_full_run_creates_nothing_twice(db, queue, owner):
+    migration = _migration(owner)
+    _start(queue, migration)
+    queue.drain()
+    before = {e: len(v) for e, v in STORES["http://target.test"].items()}
+    run2 = _start(queue, migration)
+    queue.drain()
+    run2.refresh_from_db()
+    assert run2.status == RunStatus.COMPLETED
+    assert {e: len(v) for e, v in STORES["http://target.test"].items()} == before
+    assert sum(run2.progress.values_list("created", flat=True)) == 0
+    assert sum(run2.progress.values_list("done", flat=True)) == sum(before.values())
+
+
+def test_engine_crash_between_write_and_commit_reconciles_without_duplicates(db, queue, owner, monkeypatch):
+    migration = _migration(owner, entities=["customers"])
+    run = _start(queue, migration)
+    real_commit = engine._commit_page
+    calls = {"n": 0}
+
+    def crash_once(ctx, progress, page, out):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second page was written to the target, then the worker died
+            raise KeyboardInterrupt("worker killed")
+        return real_commit(ctx, progress, page, out)
+
+    monkeypatch.setattr(engine, "_commit_page", crash_once)
+    with pytest.raises(KeyboardInterrupt):
+        queue.drain()
+    assert IdMap.objects.filter(migration=migration, state=IdMapState.PENDING).count() == 3
+    # The lease of the dead worker expires; the reaper puts the chain back on the queue.
+    EntityProgress.objects.filter(run=run).update(lease_until=timezone.now() - timezone.timedelta(seconds=1),
+                                                  lease_owner="dead")
+    MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
+    queue.jobs.clear()
+    assert engine.runs_reap() == 1
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED
+    target = STORES["http://target.test"][EntityType.CUSTOMER]
+    emails = [c.email for c in target.values()]
+    assert len(emails) == len(set(emails)) == 8
+    assert not IdMap.objects.filter(migration=migration, state=IdMapState.PENDING).exists()
+
+
+def test_engine_bad_records_become_errors_and_the_run_goes_on(db, queue, owner):
+    migration = _migration(owner, entities=["customers"])
+    BAD["http://source.test"][EntityType.CUSTOMER].append({"source_id": "777", "email": "not-an-email"})
+    STORES["http://source.test"][EntityType.CUSTOMER]["778"] = STORES["http://source.test"][EntityType.CUSTOMER][
+        "501"].model_copy(update={"source_id": "778", "email": "x@example.com", "first_name": "refuse me"})
+    run = _start(queue, migration)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED_WITH_ERRORS
+    errors = {e.source_id: e.message for e in RecordError.objects.filter(run=run)}
+    assert "not-an-email" in errors["777"]
+    assert len(STORES["http://target.test"][EntityType.CUSTOMER]) == 9
+    progress = run.progress.get()
+    assert (progress.done, progress.failed, progress.total) == (9, 1, 10)
+
+
+def test_engine_refused_write_is_a_record_error(db, queue, owner):
+    migration = _migration(owner, entities=["categories"])
+    STORES["http://source.test"][EntityType.CATEGORY]["2"] = STORES["http://source.test"][EntityType.CATEGORY][
+        "2"].model_copy(update={"name": "refuse me"})
+    run = _start(queue, migration)
+    queue.drain()
+    error = RecordError.objects.get(run=run)
+    assert (error.source_id, error.message) == ("2", "Refused by the store.")
+    assert not IdMap.objects.filter(migration=migration, entity="categories", source_id="2").exists()
+
+
+def test_engine_demo_moves_exactly_the_limit_per_entity_and_emails_once(db, queue, owner, settings):
+    settings.MIGRATOR_DEMO_LIMIT = 3
+    migration = _migration(owner)
+    run = _start(queue, migration, kind="demo")
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED
+    for entity in ALL:
+        assert len(STORES["http://target.test"][EntityType(entity)]) == 3
+    assert [m.to for m in mail.outbox] == [["owner@example.com"]]
+    assert "3 of 3" in mail.outbox[0].body
+    assert run_notify_owner(run_id=run.pk) is False  # a redelivered finalize does not email again
+    assert len(mail.outbox) == 1
+    assert migration.__class__.objects.get(pk=migration.pk).state == MigrationState.DEMO_COMPLETED
+
+
+def test_engine_cancel_stops_the_chain_after_the_current_step(db, queue, owner, settings):
+    settings.MIGRATOR_BATCH_PAGES = 1
+    migration = _migration(owner, entities=["customers"])
+    run = _start(queue, migration)
+    queue.drain(limit=2)  # the run is claimed and the first step writes one page of 5
+    run_cancel(run=run)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED
+    assert len(STORES["http://target.test"][EntityType.CUSTOMER]) == 5
+    assert run.progress.get().status == EntityStatus.CANCELLED
+
+
+def test_engine_second_step_with_live_lease_is_refused(db, queue, owner):
+    migration = _migration(owner, entities=["customers"])
+    run = _start(queue, migration)
+    queue.drain(limit=1)
+    assert engine._claim(run.pk, "customers", "worker-a")
+    assert engine.entity_step(run_id=run.pk, entity="customers", owner="worker-b") == "busy"
+
+
+def test_engine_clear_created_data_then_migrate_again(db, queue, owner):
+    migration = _migration(owner, entities=["customers"])
+    _start(queue, migration)
+    queue.drain()
+    first_ids = set(STORES["http://target.test"][EntityType.CUSTOMER])
+    migration.options = {**migration.options, "clear_target": True, "clear_scope": "created"}
+    migration.save()
+    run = _start(queue, migration)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED
+    second_ids = set(STORES["http://target.test"][EntityType.CUSTOMER])
+    assert len(second_ids) == 8 and not (first_ids & second_ids)
