@@ -1,7 +1,7 @@
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tests.fixtures.sandbox"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.worker"]
 
 
 def pytest_configure(config):

@@ -1,0 +1,71 @@
+"""`make run` calls this: a demo account and two sandbox WooCommerce stores (seeded source, empty target),
+registered as stores of the demo account's organization. Idempotent: a second call reuses them."""
+import json
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import api_token_get_or_create, user_create
+from migrations_app.models import Store
+from migrations_app.services.stores import store_create
+
+DEMO_EMAIL = "demo@cartmigrate.local"
+
+
+class Command(BaseCommand):
+    help = "Create the demo account and two seeded sandbox WooCommerce stores; print how to use them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=60)
+        parser.add_argument("--customers", type=int, default=40)
+        parser.add_argument("--orders", type=int, default=80)
+
+    def handle(self, *args, products, customers, orders, **options):
+        if not settings.SANDBOX_ENABLED:
+            raise CommandError("SANDBOX_ENABLED is off: the demo stores need the sandbox.")
+        from sandbox.services import sandbox_store_create, sandbox_store_describe, sandbox_store_seed
+
+        User = get_user_model()
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        password = None
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            user = user_create(email=DEMO_EMAIL, password=password, is_staff=True, is_superuser=True)
+        org = user.organizations.first()
+
+        source_store, created = sandbox_store_create(platform="woocommerce", name="demo-source",
+                                                     languages=("en", "fr"))
+        if created:
+            sandbox_store_seed(source_store, products=products, customers=customers, orders=orders,
+                               languages=["en", "fr"], seed=1)
+        target_store, _ = sandbox_store_create(platform="woocommerce", name="demo-target", languages=("en", "fr"))
+        described = {}
+        for role, sb in (("source", source_store), ("target", target_store)):
+            info = sandbox_store_describe(sb, site_url=settings.MIGRATOR_SITE_URL)
+            described[role] = info
+            store = Store.objects.filter(organization=org, url=info["base_url"]).first()
+            if store is None:
+                store = store_create(organization=org, platform="woocommerce", url=info["base_url"],
+                                     credentials=info["credentials"])
+            info["store_id"] = str(store.pk)
+
+        token = api_token_get_or_create(user=user)
+        site = settings.MIGRATOR_SITE_URL
+        self.stdout.write(self.style.SUCCESS("\nCartmigrate demo is ready."))
+        self.stdout.write(f"  Log in:     {site}/accounts/login/  (also /admin/)")
+        self.stdout.write(f"  Email:      {DEMO_EMAIL}")
+        self.stdout.write(f"  Password:   {password or '(unchanged since the first run; reset with: python manage.py changepassword ' + DEMO_EMAIL + ')'}")
+        self.stdout.write(f"  API token:  {token}   (Authorization: Token <key>; try {site}/api/docs/)")
+        for role in ("source", "target"):
+            info = described[role]
+            self.stdout.write(f"  {role.capitalize()} store: {info['base_url']}  (store id {info['store_id']})")
+            self.stdout.write(f"      consumer key {info['credentials']['consumer_key']}"
+                              f"  secret {info['credentials']['consumer_secret']}")
+        self.stdout.write(
+            "\n  Next: POST /api/v1/stores/<id>/check/ for both stores, POST /api/v1/migrations/ with their ids,"
+            "\n  then POST /api/v1/migrations/<id>/runs/ {\"kind\": \"demo\"} and watch GET /api/v1/runs/<id>/.\n"
+        )
+        self.stdout.write(json.dumps({"source": described["source"]["base_url"],
+                                      "target": described["target"]["base_url"]}))
