@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import random
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -147,7 +148,9 @@ class HttpClient:
                 self.stats.retries += 1
                 logger.info("%s %s: %s; retry %d in %.1f s", method, mask_url(url), last_problem, attempt + 1, wait)
                 self._sleep(wait)
-        raise TransientError(f"The store did not answer properly after {self.max_retries + 1} tries: {last_problem}.",
+        tries = self.max_retries + 1
+        plural = "try" if tries == 1 else "tries"
+        raise TransientError(f"The store did not answer properly after {tries} {plural}: {last_problem}.",
                              url=mask_url(url))
 
     def _sleep(self, seconds: float) -> None:
@@ -156,9 +159,12 @@ class HttpClient:
 
 
 def _short_reason(exc: Exception) -> str:
+    """'[Errno 111] Connection refused' out of requests' nested exception text."""
     text = str(exc)
-    for marker in ("Failed to establish a new connection: ", "Name or service not known", "Connection refused"):
+    match = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
+    if match:
+        return match.group(0).strip()
+    for marker in ("Name or service not known", "Connection refused", "timed out", "Connection reset"):
         if marker in text:
-            tail = text.split(marker, 1)[1] if marker.endswith(": ") else marker
-            return tail.split("'))")[0].strip(" '\"") or marker
+            return marker
     return text[:200]

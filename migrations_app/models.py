@@ -76,6 +76,7 @@ class MigrationRun(TenantModel):
     verification = models.JSONField(default=dict, blank=True)
     quote = models.JSONField(default=dict, blank=True)
     charge_cents = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveBigIntegerField(default=0, help_text="HTTP requests made to both stores.")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -310,6 +310,8 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
         _release(run_id, entity, owner)
         raise
     finally:
+        calls = source.http.stats.calls + target.http.stats.calls
+        MigrationRun.objects.filter(pk=run.pk).update(api_calls=F("api_calls") + calls)
         source.http.close()
         target.http.close()
 

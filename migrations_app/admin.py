@@ -1,0 +1,304 @@
+"""Django admin for support staff.
+
+Credentials are never shown nor editable: `credentials_encrypted` is in no form and no display; only the
+masked `credentials_hint` is shown, read-only. Creation goes through the services (wizard, API), so the admin
+adds nothing; its actions (check a store, cancel or resume runs) call the same services as the API."""
+import json
+import uuid
+
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from .errors import ApplicationError
+from .models import EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
+from .services.runs import run_cancel, run_resume
+from .services.stores import store_check
+
+
+def _pretty_json(value) -> str:
+    if not value:
+        return "—"
+    return format_html("<pre style='margin:0'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class UUIDSearchMixin:
+    """Also find rows whose `uuid_search_fields` equal a pasted UUID (exact, indexed, any case or hyphenation),
+    on top of the usual `search_fields`."""
+
+    uuid_search_fields: tuple[str, ...] = ("id",)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            value = uuid.UUID(search_term.strip())
+        except ValueError:
+            return results, may_have_duplicates
+        by_uuid = Q()
+        for field in self.uuid_search_fields:
+            by_uuid |= Q(**{field: value})
+        return results | queryset.filter(by_uuid), may_have_duplicates
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the engine: support looks, never edits."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _titled_filter(title: str) -> type[admin.AllValuesFieldListFilter]:
+    class TitledFilter(admin.AllValuesFieldListFilter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return TitledFilter
+
+
+# --- stores ---------------------------------------------------------------------------------------
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["platform", "url", "name", "organization", "last_check_ok"]
+    list_filter = ["platform", "last_check_ok"]
+    search_fields = ["url", "name", "organization__name", "organization__memberships__user__email"]
+    list_select_related = ["organization"]
+    exclude = ["credentials_encrypted"]
+    fields = [
+        "id", "organization", "platform", "url", "name", "credentials", "last_check_at", "last_check_ok",
+        "check_info", "last_check_error", "created_at",
+    ]
+    readonly_fields = [f for f in fields if f != "name"]
+    actions = ["check_connection"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # credentials are entered by the owner (wizard or API), never by support
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # services.stores.store_delete (owner) is the only way a store goes
+
+    @admin.display(description="Credentials (masked)")
+    def credentials(self, store: Store) -> str:
+        if not store.credentials_hint:
+            return "—"
+        return format_html_join(
+            "", "<div><code>{}</code>: <code>{}</code></div>", sorted(store.credentials_hint.items())
+        )
+
+    @admin.display(description="Last check info")
+    def check_info(self, store: Store) -> str:
+        return _pretty_json(store.last_check_info)
+
+    @admin.action(description="Check connection of selected stores")
+    def check_connection(self, request, queryset):
+        for store in queryset:
+            store = store_check(store=store)
+            if store.last_check_ok:
+                self.message_user(request, f"{store.url}: connected ({store.name}).", messages.SUCCESS)
+            else:
+                self.message_user(request, f"{store.url}: {store.last_check_error}", messages.ERROR)
+
+
+# --- migrations -----------------------------------------------------------------------------------
+
+
+@admin.register(StoreMigration)
+class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
+    list_display = ["id", "route", "state", "created_at", "organization"]
+    list_filter = [
+        "state",
+        ("source_store__platform", _titled_filter("source platform")),
+        ("target_store__platform", _titled_filter("target platform")),
+    ]
+    search_fields = [
+        "source_store__url", "target_store__url", "created_by__email", "organization__memberships__user__email",
+    ]
+    uuid_search_fields = ("id",)
+    list_select_related = ["source_store", "target_store", "organization"]
+    fields = [
+        "id", "organization", "source_store", "target_store", "entities", "options_display", "language_mapping",
+        "status_mapping", "group_mapping", "state", "quote_display", "full_completed_at", "remigration_window_until",
+        "created_by", "created_at", "updated_at", "runs_link",
+    ]
+    readonly_fields = [f for f in fields if f != "remigration_window_until"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # services.wizard.migration_create validates a configuration against both connectors
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deleting would drop the id map that keeps re-runs from duplicating records
+
+    @admin.display(description="Source → target")
+    def route(self, migration: StoreMigration) -> str:
+        source, target = migration.source_store, migration.target_store
+        return f"{source.platform} {source.url} → {target.platform} {target.url}"
+
+    @admin.display(description="Options")
+    def options_display(self, migration: StoreMigration) -> str:
+        return _pretty_json(migration.options)
+
+    @admin.display(description="Quote")
+    def quote_display(self, migration: StoreMigration) -> str:
+        return _pretty_json(migration.quote)
+
+    @admin.display(description="Runs")
+    def runs_link(self, migration: StoreMigration) -> str:
+        url = reverse("admin:migrations_app_migrationrun_changelist") + f"?migration__id__exact={migration.pk}"
+        return format_html('<a href="{}">{} run(s)</a>', url, migration.runs.count())
+
+
+# --- runs -----------------------------------------------------------------------------------------
+
+
+class EntityProgressInline(ReadOnlyInline):
+    model = EntityProgress
+    fields = [
+        "entity", "status", "total", "done", "created", "updated", "skipped", "failed", "attempts", "lease_owner",
+        "lease_until", "started_at", "finished_at",
+    ]
+    readonly_fields = fields
+
+
+class FirstRowsFormSet(BaseInlineFormSet):
+    """Only the first `limit` rows: a run can have many thousands of record errors."""
+
+    limit = 50
+
+    def get_queryset(self):
+        if not hasattr(self, "_first_rows"):
+            self._first_rows = list(super().get_queryset()[: self.limit])
+        return self._first_rows
+
+
+class RecordErrorInline(ReadOnlyInline):
+    model = RecordError
+    formset = FirstRowsFormSet
+    fields = ["entity", "source_id", "message", "created_at"]
+    readonly_fields = fields
+    verbose_name_plural = f"Record errors (first {FirstRowsFormSet.limit}; all of them under Record errors)"
+
+
+def _progress_sum(field: str) -> Subquery:
+    return Subquery(
+        EntityProgress.objects.filter(run=OuterRef("pk")).values("run").annotate(s=Sum(field)).values("s")[:1]
+    )
+
+
+@admin.register(MigrationRun)
+class MigrationRunAdmin(UUIDSearchMixin, ReadOnlyAdmin):
+    list_display = ["id", "migration", "kind", "status", "progress_summary", "created_at", "finished_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["migration__source_store__url", "migration__target_store__url", "requested_by__email"]
+    uuid_search_fields = ("id", "migration__id")
+    list_select_related = ["migration"]
+    fields = [
+        "id", "organization", "migration", "kind", "status", "phase", "cancel_requested", "error_message",
+        "quote_display", "charge_cents", "api_calls", "verification_display", "params", "requested_by", "created_at",
+        "started_at", "finished_at", "heartbeat_at", "email_sent_at", "record_errors_link",
+    ]
+    readonly_fields = fields
+    inlines = [EntityProgressInline, RecordErrorInline]
+    actions = ["cancel_runs", "resume_runs"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            progress_done=_progress_sum("done"),
+            progress_total=_progress_sum("total"),
+            progress_failed=_progress_sum("failed"),
+        )
+
+    def has_run_control_permission(self, request) -> bool:
+        return request.user.has_perm("migrations_app.change_migrationrun")
+
+    @admin.display(description="Progress")
+    def progress_summary(self, run: MigrationRun) -> str:
+        done, total, failed = (getattr(run, name, None) for name in ("progress_done", "progress_total",
+                                                                     "progress_failed"))
+        if done is None:
+            return "—"
+        summary = f"{done} / {total if total is not None else '?'}"
+        return f"{summary} ({failed} failed)" if failed else summary
+
+    @admin.display(description="Quote")
+    def quote_display(self, run: MigrationRun) -> str:
+        return _pretty_json(run.quote)
+
+    @admin.display(description="Verification")
+    def verification_display(self, run: MigrationRun) -> str:
+        return _pretty_json(run.verification)
+
+    @admin.display(description="All record errors")
+    def record_errors_link(self, run: MigrationRun) -> str:
+        url = reverse("admin:migrations_app_recorderror_changelist") + f"?run__id__exact={run.pk}"
+        return format_html('<a href="{}">{} record error(s)</a>', url, run.record_errors.count())
+
+    def _each_run(self, request, queryset, service, done: str) -> None:
+        for run in queryset:
+            try:
+                run = service(run=run)
+            except ApplicationError as exc:
+                self.message_user(request, f"Run {run.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"Run {run.pk}: {done} (now {run.get_status_display().lower()}).",
+                                  messages.SUCCESS)
+
+    @admin.action(description="Cancel selected runs", permissions=["run_control"])
+    def cancel_runs(self, request, queryset):
+        self._each_run(request, queryset, run_cancel, "cancelled")
+
+    @admin.action(description="Resume selected runs", permissions=["run_control"])
+    def resume_runs(self, request, queryset):
+        self._each_run(request, queryset, run_resume, "resumed")
+
+
+@admin.register(RecordError)
+class RecordErrorAdmin(ReadOnlyAdmin):
+    list_display = ["id", "run", "entity", "source_id", "short_message", "created_at"]
+    list_filter = ["entity"]
+    search_fields = ["source_id", "message"]
+    list_select_related = ["run"]
+    show_full_result_count = False
+    fields = ["id", "organization", "run", "entity", "source_id", "message", "excerpt", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Message")
+    def short_message(self, error: RecordError) -> str:
+        return error.message if len(error.message) <= 120 else error.message[:119] + "…"
+
+
+@admin.register(IdMap)
+class IdMapAdmin(ReadOnlyAdmin):
+    list_display = ["migration", "entity", "source_id", "target_id", "natural_key", "state", "updated_at"]
+    list_filter = ["entity", "state"]
+    search_fields = ["source_id", "target_id"]
+    list_select_related = ["migration"]
+    show_full_result_count = False
+    fields = [
+        "organization", "migration", "entity", "source_id", "target_id", "natural_key", "state", "fields_hash",
+        "source_updated_at", "run", "updated_at",
+    ]
+    readonly_fields = fields

@@ -1,0 +1,313 @@
+"""Serializers adapt: they check the shape of input and render output. Rules live in the services.
+
+Credentials are write-only everywhere: no output serializer has a field that could carry them."""
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import selectors
+from ..enums import EntityStatus, RunKind
+from ..models import EntityProgress, MigrationRun, RecordError, Store, StoreMigration
+from ..services.runs import AVAILABLE_KINDS
+
+
+def inline_choice_field(choices: list[tuple[str, str]], **kwargs) -> serializers.ChoiceField:
+    """A ChoiceField whose enum stays inline in the schema instead of becoming a named component: for a second
+    choice set on a field name (`status`, `kind`) that already names the main one (RunStatus, RunKind), which
+    drf-spectacular's enum naming would otherwise report as a collision. (The `allOf` wrapper is what keeps
+    its enum post-processing from hoisting it.)"""
+    schema = {"allOf": [{"type": "string", "enum": [value for value, _ in choices]}]}
+    field_class = extend_schema_field(schema)(type("InlineChoiceField", (serializers.ChoiceField,), {}))
+    return field_class(choices=choices, **kwargs)
+
+
+# --- errors (for the schema) ----------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, readable by a store owner.")
+    field = serializers.CharField(required=False, help_text="The input the error is about, when there is one.")
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Messages per field; nested fields are dotted, e.g. "credentials.consumer_key".',
+    )
+
+
+class RunConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False)
+    run_id = serializers.UUIDField(allow_null=True, help_text="The run that is already queued or running.")
+
+
+# --- connectors -----------------------------------------------------------------------------------
+
+
+class ConnectorCredentialFieldSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    help = serializers.CharField()
+    secret = serializers.BooleanField()
+    required = serializers.BooleanField()
+
+
+class ConnectorOptionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    help = serializers.CharField()
+    type = serializers.ChoiceField(choices=["bool", "choice"])
+    default = serializers.JSONField()
+    choices = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ConnectorSerializer(serializers.Serializer):
+    """Renders `Connector.describe()`."""
+
+    platform = serializers.CharField()
+    label = serializers.CharField()
+    url_help = serializers.CharField()
+    credential_fields = ConnectorCredentialFieldSerializer(many=True)
+    options = ConnectorOptionSerializer(many=True)
+    capabilities = serializers.DictField(help_text="Entities read and written, updatable fields, batch sizes...")
+    order_statuses = serializers.DictField(
+        child=serializers.CharField(), help_text="Platform order status -> canonical status."
+    )
+
+
+# --- stores ---------------------------------------------------------------------------------------
+
+
+class StoreCreateInputSerializer(serializers.Serializer):
+    platform = serializers.CharField(help_text="A platform key from /api/v1/connectors/.")
+    url = serializers.CharField(max_length=500, help_text="The store's home page; https:// is assumed if omitted.")
+    credentials = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=True),
+        required=False,
+        default=dict,
+        write_only=True,
+        help_text="The connector's credential fields by key. Write-only: never returned.",
+    )
+
+
+class StoreSerializer(serializers.ModelSerializer):
+    credentials_hint = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), read_only=True,
+        help_text="Credentials as entered, secrets masked (e.g. cs_…a1b2).",
+    )
+    last_check_info = serializers.DictField(
+        read_only=True, help_text="After a good check: name, currency, languages, counts... After a failed one: "
+        "url, status, message."
+    )
+
+    class Meta:
+        model = Store
+        fields = [
+            "id", "platform", "url", "name", "credentials_hint", "last_check_at", "last_check_ok",
+            "last_check_info", "last_check_error", "created_at",
+        ]
+        read_only_fields = fields
+
+
+class StoreSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Store
+        fields = ["id", "platform", "url", "name", "last_check_ok"]
+        read_only_fields = fields
+
+
+class StoreCheckResultSerializer(serializers.Serializer):
+    """The outcome of a connection check. Always HTTP 200: `ok` says whether the store answered properly."""
+
+    ok = serializers.BooleanField()
+    checked_at = serializers.DateTimeField()
+    store = StoreSerializer(help_text="The store with its updated last_check_* fields.")
+    # When ok is true: what the store said about itself.
+    name = serializers.CharField(required=False)
+    currency = serializers.CharField(required=False)
+    languages = serializers.ListField(child=serializers.CharField(), required=False)
+    default_language = serializers.CharField(required=False)
+    counts = serializers.DictField(child=serializers.IntegerField(), required=False, help_text="Records per entity.")
+    order_statuses = serializers.ListField(child=serializers.CharField(), required=False)
+    customer_groups = serializers.ListField(child=serializers.CharField(), required=False)
+    platform_version = serializers.CharField(required=False)
+    # When ok is false: which URL failed and why (url is also set when ok is true: the store's own address).
+    url = serializers.CharField(required=False, help_text="The store's address, or the URL that failed.")
+    status = serializers.IntegerField(required=False, allow_null=True, help_text="HTTP status of the failure.")
+    message = serializers.CharField(required=False, help_text="Why the check failed, and what to fix.")
+
+    def to_representation(self, store: Store) -> dict:
+        body = {
+            "ok": bool(store.last_check_ok),
+            "checked_at": serializers.DateTimeField().to_representation(store.last_check_at),
+            **(store.last_check_info or {}),
+        }
+        if not store.last_check_ok:
+            body.setdefault("message", store.last_check_error)
+            body.setdefault("url", store.url)
+            body.setdefault("status", None)
+        body["store"] = StoreSerializer(store, context=self.context).data
+        return body
+
+
+# --- migrations -----------------------------------------------------------------------------------
+
+
+class OrganizationStoreField(serializers.PrimaryKeyRelatedField):
+    """A store id among the requesting organization's stores: any other id, including another
+    organization's store, is the same "not found" field error."""
+
+    default_error_messages = {
+        "does_not_exist": "Choose one of your stores (no store {pk_value} in your organization).",
+        "incorrect_type": "Expected a store id, got {data_type}.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.UUIDField(format="hex_verbose"))
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return selectors.store_list(organization=self.context["organization"])
+
+
+class MigrationCreateInputSerializer(serializers.Serializer):
+    source_store = OrganizationStoreField(help_text="Id of one of your stores.")
+    target_store = OrganizationStoreField(help_text="Id of another of your stores.")
+    entities = serializers.ListField(
+        child=serializers.CharField(), allow_empty=True, help_text='Entity types, e.g. ["products", "customers"].'
+    )
+    options = serializers.DictField(required=False, default=dict, help_text="Target connector options by key.")
+    language_mapping = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict,
+        help_text="Source language -> target language (blank: skip).",
+    )
+    status_mapping = serializers.DictField(
+        child=serializers.CharField(), required=False, default=dict,
+        help_text="Source order status -> target order status.",
+    )
+    group_mapping = serializers.DictField(
+        child=serializers.CharField(), required=False, default=dict,
+        help_text="Source customer group -> target customer group.",
+    )
+
+
+class RunSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MigrationRun
+        fields = ["id", "kind", "status", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+
+class MigrationSerializer(serializers.ModelSerializer):
+    source_store = StoreSummarySerializer(read_only=True)
+    target_store = StoreSummarySerializer(read_only=True)
+    quote = serializers.DictField(read_only=True, help_text="Price of a full run: entity counts, amount in cents.")
+    last_run = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StoreMigration
+        fields = [
+            "id", "source_store", "target_store", "entities", "options", "language_mapping", "status_mapping",
+            "group_mapping", "state", "quote", "full_completed_at", "remigration_window_until", "created_at",
+            "updated_at", "last_run",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RunSummarySerializer(allow_null=True))
+    def get_last_run(self, migration: StoreMigration) -> dict | None:
+        # Newest first (model ordering); served from the prefetch cache when the view prefetched runs.
+        run = next(iter(migration.runs.all()[:1]), None)
+        return RunSummarySerializer(run).data if run is not None else None
+
+
+# --- runs -----------------------------------------------------------------------------------------
+
+
+class RunStartInputSerializer(serializers.Serializer):
+    kind = inline_choice_field(
+        [(k.value, k.label) for k in RunKind if k in AVAILABLE_KINDS],
+        help_text="demo: a free sample of each entity; full: everything, charged per the quote.",
+    )
+
+
+class RunSerializer(serializers.ModelSerializer):
+    migration = serializers.UUIDField(source="migration_id", read_only=True)
+
+    class Meta:
+        model = MigrationRun
+        fields = [
+            "id", "migration", "kind", "status", "phase", "cancel_requested", "error_message", "charge_cents",
+            "created_at", "started_at", "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class EntityProgressSerializer(serializers.ModelSerializer):
+    status = inline_choice_field(EntityStatus.choices, read_only=True)
+
+    class Meta:
+        model = EntityProgress
+        fields = ["entity", "status", "total", "done", "created", "updated", "skipped", "failed"]
+        read_only_fields = fields
+
+
+class RecordErrorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecordError
+        fields = ["id", "entity", "source_id", "message", "created_at"]
+        read_only_fields = fields
+
+
+class RecordErrorFullSerializer(RecordErrorSerializer):
+    """A record error with the short excerpt of the source record it is about."""
+
+    class Meta(RecordErrorSerializer.Meta):
+        fields = [*RecordErrorSerializer.Meta.fields, "excerpt"]
+        read_only_fields = fields
+
+
+class RunTotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    entities = serializers.DictField(child=serializers.DictField())
+
+
+class RunDetailSerializer(RunSerializer):
+    """A run with its totals, per-entity progress and first record errors, each read through selectors."""
+
+    ERRORS_SHOWN = 100
+
+    quote = serializers.DictField(read_only=True)
+    verification = serializers.DictField(read_only=True, help_text="Counts on both sides and a sampled comparison.")
+    totals = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
+    errors_count = serializers.SerializerMethodField()
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "quote", "verification", "totals", "progress", "errors",
+                  "errors_count"]
+        read_only_fields = fields
+
+    @extend_schema_field(RunTotalsSerializer)
+    def get_totals(self, run: MigrationRun) -> dict:
+        return selectors.run_totals(run=run)
+
+    @extend_schema_field(EntityProgressSerializer(many=True))
+    def get_progress(self, run: MigrationRun) -> list:
+        return EntityProgressSerializer(selectors.run_progress(run=run), many=True).data
+
+    @extend_schema_field(RecordErrorSerializer(many=True))
+    def get_errors(self, run: MigrationRun) -> list:
+        """The first 100 record errors; all of them at /runs/{id}/errors/."""
+        return RecordErrorSerializer(selectors.run_errors(run=run)[: self.ERRORS_SHOWN], many=True).data
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_errors_count(self, run: MigrationRun) -> int:
+        return selectors.run_errors(run=run).count()

@@ -1,0 +1,254 @@
+"""REST API, /api/v1/. Each API authenticates, takes the organization from `request.organization`,
+validates input with a serializer, calls one service or selector and renders. Another organization's
+objects are not found (404); errors are rendered by `errors.exception_handler`."""
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from connectors import registry
+
+from .. import selectors
+from ..services.runs import run_cancel, run_start
+from ..services.stores import store_check, store_create, store_delete
+from ..services.wizard import migration_create
+from .errors import conflict_on_application_error
+from .serializers import (
+    ConnectorSerializer,
+    ErrorSerializer,
+    MigrationCreateInputSerializer,
+    MigrationSerializer,
+    RecordErrorFullSerializer,
+    RunConflictSerializer,
+    RunDetailSerializer,
+    RunSerializer,
+    RunStartInputSerializer,
+    StoreCheckResultSerializer,
+    StoreCreateInputSerializer,
+    StoreSerializer,
+    ValidationErrorSerializer,
+)
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object in your organization.")
+INVALID = OpenApiResponse(ValidationErrorSerializer, description="Invalid input: messages per field.")
+
+
+class HasOrganization(BasePermission):
+    message = "Your account does not belong to an organization."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(getattr(request, "organization", None))
+
+
+class OrganizationApi(APIView):
+    """Base: an authenticated member of an organization; `self.organization` is the tenant acted in."""
+
+    permission_classes = [IsAuthenticated, HasOrganization]
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
+    @property
+    def organization(self):
+        return self.request.organization
+
+    def paginated(self, queryset, serializer_class) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        data = serializer_class(page, many=True, context={"request": self.request}).data
+        return paginator.get_paginated_response(data)
+
+
+# --- connectors -----------------------------------------------------------------------------------
+
+
+class ConnectorListApi(APIView):
+    pagination_class = None
+
+    @extend_schema(
+        tags=["connectors"],
+        summary="Platforms you can migrate from and to",
+        responses=ConnectorSerializer(many=True),
+    )
+    def get(self, request):
+        return Response([cls.describe() for cls in registry.all_connectors().values()])
+
+
+# --- stores ---------------------------------------------------------------------------------------
+
+
+class StoreListApi(OrganizationApi):
+    @extend_schema(tags=["stores"], summary="Your stores", responses=StoreSerializer(many=True))
+    def get(self, request):
+        return self.paginated(selectors.store_list(organization=self.organization), StoreSerializer)
+
+    @extend_schema(
+        tags=["stores"],
+        summary="Connect a store",
+        description="Credentials are encrypted at rest and never returned; `credentials_hint` shows them masked.",
+        request=StoreCreateInputSerializer,
+        responses={201: StoreSerializer, 400: INVALID},
+    )
+    def post(self, request):
+        data = StoreCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        store = store_create(organization=self.organization, **data.validated_data)
+        return Response(StoreSerializer(store).data, status=status.HTTP_201_CREATED)
+
+
+class StoreDetailApi(OrganizationApi):
+    @extend_schema(tags=["stores"], summary="One store", responses={200: StoreSerializer, 404: NOT_FOUND})
+    def get(self, request, store_id):
+        return Response(StoreSerializer(selectors.store_get(organization=self.organization, store_id=store_id)).data)
+
+    @extend_schema(
+        tags=["stores"],
+        summary="Delete a store",
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="The store is used by a migration."),
+        },
+    )
+    def delete(self, request, store_id):
+        store = selectors.store_get(organization=self.organization, store_id=store_id)
+        with conflict_on_application_error():
+            store_delete(store=store)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StoreCheckApi(OrganizationApi):
+    @extend_schema(
+        tags=["stores"],
+        summary="Check the connection to a store",
+        description=(
+            "Reaches the store with its credentials and records the outcome on the store. The answer is **200 "
+            "whether or not the store could be reached**: the check itself was performed. `ok` says how it went: "
+            "`true` with what the store said (name, currency, languages, counts per entity, ...), or `false` with "
+            "`url` (the URL that failed), `status` (its HTTP status, if any) and `message` (why, and what to fix)."
+        ),
+        request=None,
+        responses={200: StoreCheckResultSerializer, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "Store unreachable",
+                value={"ok": False, "url": "https://shop.example.com/wp-json/wc/v3/", "status": None,
+                       "message": "Could not reach the WooCommerce API ...", "checked_at": "2025-01-01T00:00:00Z"},
+                response_only=True,
+            ),
+        ],
+    )
+    def post(self, request, store_id):
+        store = selectors.store_get(organization=self.organization, store_id=store_id)
+        store = store_check(store=store)
+        return Response(StoreCheckResultSerializer(store).data)
+
+
+# --- migrations -----------------------------------------------------------------------------------
+
+
+class MigrationListApi(OrganizationApi):
+    @extend_schema(tags=["migrations"], summary="Your migrations", responses=MigrationSerializer(many=True))
+    def get(self, request):
+        migrations = selectors.migration_list(organization=self.organization).prefetch_related("runs")
+        return self.paginated(migrations, MigrationSerializer)
+
+    @extend_schema(
+        tags=["migrations"],
+        summary="Configure a migration",
+        description="Validated against both stores' connectors; the answer carries the quote of a full run.",
+        request=MigrationCreateInputSerializer,
+        responses={201: MigrationSerializer, 400: INVALID},
+    )
+    def post(self, request):
+        data = MigrationCreateInputSerializer(data=request.data, context={"organization": self.organization})
+        data.is_valid(raise_exception=True)
+        migration = migration_create(organization=self.organization, user=request.user, **data.validated_data)
+        return Response(MigrationSerializer(migration).data, status=status.HTTP_201_CREATED)
+
+
+class MigrationDetailApi(OrganizationApi):
+    @extend_schema(tags=["migrations"], summary="One migration", responses={200: MigrationSerializer, 404: NOT_FOUND})
+    def get(self, request, migration_id):
+        migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
+        return Response(MigrationSerializer(migration).data)
+
+
+class MigrationRunListApi(OrganizationApi):
+    @extend_schema(
+        tags=["runs"], summary="Runs of a migration", responses={200: RunSerializer(many=True), 404: NOT_FOUND}
+    )
+    def get(self, request, migration_id):
+        migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
+        return self.paginated(selectors.run_list(organization=self.organization, migration=migration), RunSerializer)
+
+    @extend_schema(
+        tags=["runs"],
+        summary="Start a run (demo or full)",
+        description="At most one run of a migration is active: starting another while one is queued or running "
+        "answers 409 with the active run's id.",
+        request=RunStartInputSerializer,
+        responses={
+            201: RunDetailSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The run cannot start (e.g. a store is unchecked)."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(RunConflictSerializer, description="A run of this migration is already active."),
+        },
+    )
+    def post(self, request, migration_id):
+        migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
+        data = RunStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = run_start(migration=migration, kind=data.validated_data["kind"], user=request.user)
+        return Response(RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+# --- runs -----------------------------------------------------------------------------------------
+
+
+class RunListApi(OrganizationApi):
+    @extend_schema(tags=["runs"], summary="Your runs, newest first", responses=RunSerializer(many=True))
+    def get(self, request):
+        return self.paginated(selectors.run_list(organization=self.organization), RunSerializer)
+
+
+class RunDetailApi(OrganizationApi):
+    @extend_schema(
+        tags=["runs"],
+        summary="A run with its progress",
+        description="Totals, progress per entity, verification and the first 100 record errors (`errors_count` "
+        "counts them all; see /runs/{id}/errors/).",
+        responses={200: RunDetailSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request, run_id):
+        return Response(RunDetailSerializer(selectors.run_get(organization=self.organization, run_id=run_id)).data)
+
+
+class RunErrorListApi(OrganizationApi):
+    @extend_schema(
+        tags=["runs"],
+        summary="Records a run could not migrate, and why",
+        responses={200: RecordErrorFullSerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request, run_id):
+        run = selectors.run_get(organization=self.organization, run_id=run_id)
+        return self.paginated(selectors.run_errors(run=run), RecordErrorFullSerializer)
+
+
+class RunCancelApi(OrganizationApi):
+    @extend_schema(
+        tags=["runs"],
+        summary="Cancel a run",
+        description="A queued run stops at once; a running one after its current page.",
+        request=None,
+        responses={
+            200: RunSerializer,
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="The run has already finished."),
+        },
+    )
+    def post(self, request, run_id):
+        run = selectors.run_get(organization=self.organization, run_id=run_id)
+        with conflict_on_application_error():
+            run = run_cancel(run=run)
+        return Response(RunSerializer(run).data)
