@@ -78,14 +78,13 @@ def main() -> None:
     from migrations_app.services.stores import store_check, store_create
     from migrations_app.services.wizard import migratable_entities, migration_create
     from migrator.celery import app
-    from sandbox.services import sandbox_store_create, sandbox_store_describe, sandbox_store_seed
+    from sandbox.services import sandbox_seed, sandbox_store_create, sandbox_store_describe
 
     app.control.purge()
     started = time.monotonic()
-    source_sb, _ = sandbox_store_create(platform="woocommerce", name="bench-source")
-    sandbox_store_seed(source_sb, products=args.products, customers=args.customers, orders=args.orders,
-                       seed=args.seed)
-    target_sb, _ = sandbox_store_create(platform="woocommerce", name="bench-target")
+    source_sb = sandbox_store_create(platform="woocommerce", name="bench-source")
+    sandbox_seed(source_sb, products=args.products, customers=args.customers, orders=args.orders, seed=args.seed)
+    target_sb = sandbox_store_create(platform="woocommerce", name="bench-target")
     seeded = time.monotonic() - started
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -1,2 +1,6 @@
 """Mounted at /sandbox/ when SANDBOX_ENABLED. Each platform package contributes its own URLs."""
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("woocommerce/<slug:store>/", include("sandbox.woocommerce.urls")),
+]

@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, products, customers, orders, **options):
         if not settings.SANDBOX_ENABLED:
             raise CommandError("SANDBOX_ENABLED is off: the demo stores need the sandbox.")
-        from sandbox.services import sandbox_store_create, sandbox_store_describe, sandbox_store_seed
+        from sandbox.services import sandbox_seed, sandbox_store_create, sandbox_store_describe
 
         User = get_user_model()
         user = User.objects.filter(email=DEMO_EMAIL).first()
@@ -35,12 +35,11 @@ class Command(BaseCommand):
             user = user_create(email=DEMO_EMAIL, password=password, is_staff=True, is_superuser=True)
         org = user.organizations.first()
 
-        source_store, created = sandbox_store_create(platform="woocommerce", name="demo-source",
-                                                     languages=("en", "fr"))
-        if created:
-            sandbox_store_seed(source_store, products=products, customers=customers, orders=orders,
-                               languages=["en", "fr"], seed=1)
-        target_store, _ = sandbox_store_create(platform="woocommerce", name="demo-target", languages=("en", "fr"))
+        source_store = sandbox_store_create(platform="woocommerce", name="demo-source", languages=("en", "fr"))
+        if not source_store.records.exists():
+            sandbox_seed(source_store, products=products, customers=customers, orders=orders,
+                         languages=["en", "fr"], seed=1)
+        target_store = sandbox_store_create(platform="woocommerce", name="demo-target", languages=("en", "fr"))
         described = {}
         for role, sb in (("source", source_store), ("target", target_store)):
             info = sandbox_store_describe(sb, site_url=settings.MIGRATOR_SITE_URL)

@@ -1,0 +1,53 @@
+"""`manage.py sandbox_seed --platform woocommerce --store NAME --products N ...`: create (and fill) a
+sandbox store and print its description (base URL, keys) as JSON."""
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from sandbox.services import (
+    PLATFORMS,
+    SandboxError,
+    sandbox_seed,
+    sandbox_store_create,
+    sandbox_store_describe,
+)
+
+
+class Command(BaseCommand):
+    help = "Create a sandbox store, seed it with generated data and print its base URL and keys as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--platform", required=True, choices=PLATFORMS)
+        parser.add_argument("--store", required=True, help="Store name (a slug).")
+        parser.add_argument("--products", type=int, default=0)
+        parser.add_argument("--customers", type=int, default=0)
+        parser.add_argument("--orders", type=int, default=0)
+        parser.add_argument("--reviews", type=int, default=None)
+        parser.add_argument("--coupons", type=int, default=None)
+        parser.add_argument("--languages", default="en", help="Comma-separated; the first is the default.")
+        parser.add_argument("--currency", default="USD")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--malformed", action="store_true", help="Add the documented bad records.")
+        parser.add_argument("--empty", action="store_true", help="Only create the store (e.g. a target).")
+        parser.add_argument("--site-url", default=None, help="Defaults to settings.MIGRATOR_SITE_URL.")
+
+    def handle(self, *args, **opts):
+        languages = [lang.strip() for lang in opts["languages"].split(",") if lang.strip()]
+        try:
+            store = sandbox_store_create(
+                platform=opts["platform"], name=opts["store"], languages=languages, currency=opts["currency"]
+            )
+            counts = {}
+            if not opts["empty"]:
+                counts = sandbox_seed(
+                    store, products=opts["products"], customers=opts["customers"], orders=opts["orders"],
+                    reviews=opts["reviews"], coupons=opts["coupons"], languages=languages,
+                    seed=opts["seed"], malformed=opts["malformed"],
+                )
+        except (SandboxError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        described = sandbox_store_describe(store, opts["site_url"] or settings.MIGRATOR_SITE_URL)
+        if counts:
+            described["counts"] = counts
+        self.stdout.write(json.dumps(described, indent=2))

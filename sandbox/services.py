@@ -1,0 +1,124 @@
+"""Sandbox store services: create, describe, fault knobs, seeding (dispatched per platform)."""
+import importlib
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from .faults import fault_reset
+from .models import SandboxRecord, SandboxStore
+from .records import ids_allocate, now_utc
+
+PLATFORMS = ("woocommerce",)
+DEFAULT_TAX_CLASSES = {"woocommerce": ({"slug": "reduced-rate", "name": "Reduced rate"},
+                                       {"slug": "zero-rate", "name": "Zero rate"})}
+
+
+class SandboxError(Exception):
+    """A sandbox operation that cannot be done as asked; the message says why."""
+
+
+def _key_pair() -> tuple[str, str]:
+    return f"ck_{secrets.token_hex(20)}", f"cs_{secrets.token_hex(20)}"
+
+
+def sandbox_store_create(
+    *, platform: str, name: str, languages=("en",), currency: str = "USD", title: str | None = None
+) -> SandboxStore:
+    """Create the store `name` of `platform`, or return it if it already exists (idempotent by name;
+    languages and currency of an existing store are left as they are). The first language is the
+    default one. A fresh WooCommerce store has the tax classes "Reduced rate" and "Zero rate"."""
+    if platform not in PLATFORMS:
+        raise SandboxError(f"Unknown sandbox platform {platform!r}; known: {', '.join(PLATFORMS)}.")
+    slug = slugify(name)
+    if not slug or slug != name:
+        raise SandboxError(f"Store name {name!r} must be a slug (letters, digits, - and _).")
+    languages = [lang.strip() for lang in languages if lang.strip()] or ["en"]
+    existing = SandboxStore.objects.filter(platform=platform, name=name).first()
+    if existing:
+        return existing
+    key, secret = _key_pair()
+    ro_key, ro_secret = _key_pair()
+    settings = {
+        "title": title or name.replace("-", " ").title(), "currency": currency,
+        "default_language": languages[0], "languages": languages,
+    }
+    try:
+        with transaction.atomic():
+            store = SandboxStore.objects.create(
+                platform=platform, name=name, consumer_key=key, consumer_secret=secret,
+                read_only_consumer_key=ro_key, read_only_consumer_secret=ro_secret, settings=settings,
+            )
+            classes = DEFAULT_TAX_CLASSES.get(platform, ())
+            now = now_utc()
+            SandboxRecord.objects.bulk_create([
+                SandboxRecord(store=store, resource="tax_classes", record_id=rid, lookup=c["slug"], data=dict(c),
+                              date_created_gmt=now, date_modified_gmt=now)
+                for rid, c in zip(ids_allocate(store, "tax_classes", len(classes)), classes, strict=True)
+            ])
+    except IntegrityError:  # created concurrently by another process
+        return SandboxStore.objects.get(platform=platform, name=name)
+    return store
+
+
+def sandbox_store_languages_set(store: SandboxStore, languages) -> SandboxStore:
+    """Make `languages` the store's languages (the first is the default)."""
+    languages = [lang for lang in languages if lang] or ["en"]
+    store.settings = {**store.settings, "languages": list(languages), "default_language": languages[0]}
+    store.save(update_fields=["settings"])
+    return store
+
+
+def sandbox_store_describe(store: SandboxStore, site_url: str) -> dict:
+    """What a connector (or a person) needs to use the store: base URL and both key pairs."""
+    return {
+        "platform": store.platform,
+        "store": store.name,
+        "base_url": f"{site_url.rstrip('/')}/sandbox/{store.platform}/{store.name}",
+        "credentials": {"consumer_key": store.consumer_key, "consumer_secret": store.consumer_secret},
+        "read_only_credentials": {
+            "consumer_key": store.read_only_consumer_key, "consumer_secret": store.read_only_consumer_secret,
+        },
+        "languages": store.languages,
+        "currency": store.settings.get("currency", "USD"),
+    }
+
+
+def sandbox_store_set_faults(
+    store: SandboxStore, *, latency_ms=None, error_rate=None, rate_429=None, seed=...
+) -> SandboxStore:
+    """Set the fault knobs; None leaves a knob as it is. `seed` (int, or None to clear) makes the fault
+    sequence deterministic and restarts it. Rates are fractions in [0, 1] and add up to at most 1."""
+    if latency_ms is not None:
+        if int(latency_ms) < 0:
+            raise ValueError("latency_ms must be >= 0")
+        store.latency_ms = int(latency_ms)
+    for name, value in (("error_rate", error_rate), ("rate_429", rate_429)):
+        if value is not None:
+            if not 0 <= float(value) <= 1:
+                raise ValueError(f"{name} must be between 0 and 1")
+            setattr(store, name, float(value))
+    if store.error_rate + store.rate_429 > 1:
+        raise ValueError("error_rate + rate_429 must be at most 1")
+    if seed is not ...:
+        store.fault_seed = None if seed is None else int(seed)
+    store.save(update_fields=["latency_ms", "error_rate", "rate_429", "fault_seed"])
+    fault_reset(store)
+    return store
+
+
+def sandbox_seed(store: SandboxStore, **options) -> dict:
+    """Fill `store` with generated data through its platform's `sandbox.<platform>.seed.seed` function."""
+    try:
+        module = importlib.import_module(f"sandbox.{store.platform}.seed")
+    except ModuleNotFoundError:
+        raise SandboxError(f"No seed generator for platform {store.platform!r}.") from None
+    return module.seed(store, **options)
+
+
+def woocommerce_seed(store: SandboxStore, **options) -> dict:
+    """See `sandbox.woocommerce.seed.woocommerce_seed` (products, customers, orders, reviews, coupons,
+    languages, seed, malformed)."""
+    from .woocommerce.seed import woocommerce_seed as generate
+
+    return generate(store, **options)
