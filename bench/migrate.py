@@ -10,6 +10,7 @@ It drops and recreates the benchmark database first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -146,10 +147,8 @@ def main() -> None:
         print(json.dumps(result, indent=2))
     finally:
         for proc in [web, *workers]:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for proc in [web, *workers]:
             proc.wait(timeout=30)
 

@@ -23,7 +23,9 @@ def credentials_decrypt(token: str) -> dict[str, str]:
     try:
         return json.loads(_current().decrypt(token.encode()))
     except InvalidToken:
-        raise RuntimeError("Store credentials cannot be decrypted with the configured MIGRATOR_ENCRYPTION_KEY.") from None
+        raise RuntimeError(
+            "Store credentials cannot be decrypted with the configured MIGRATOR_ENCRYPTION_KEY."
+        ) from None
 
 
 def credentials_rotate(token: str) -> str:

@@ -324,27 +324,26 @@ def _step(ctx: StepContext) -> str:
         progress.total = min(total, ctx.limit) if ctx.limit is not None else total
         EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(total=progress.total)
     deadline = time.monotonic() + settings.MIGRATOR_BATCH_SECONDS
-    pages = 0
     processed = progress.done + progress.failed
     if ctx.limit is not None and processed >= ctx.limit:
         return _finish_entity(ctx, progress)
     page_size = ctx.target.capabilities.batch_size
     if ctx.limit is not None:
         page_size = min(page_size, ctx.limit)
-    for page in ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size):
+    pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size)
+    for pages_done, page in enumerate(pages, start=1):
         remaining = None if ctx.limit is None else ctx.limit - processed
         outcome = _process_page(ctx, page, remaining)
         processed += outcome.counted
         limit_reached = ctx.limit is not None and processed >= ctx.limit
         _commit_page(ctx, progress, page, outcome)
-        pages += 1
         if page.next_checkpoint is None or limit_reached:
             progress.refresh_from_db()
             return _finish_entity(ctx, progress)
         if _cancel_requested(run.pk):
             _release(run.pk, entity, ctx.owner)
             return "cancelled"
-        if time.monotonic() > deadline or pages >= settings.MIGRATOR_BATCH_PAGES:
+        if time.monotonic() > deadline or pages_done >= settings.MIGRATOR_BATCH_PAGES:
             with transaction.atomic():
                 _release(run.pk, entity, ctx.owner)
                 _enqueue("entity_step_task", str(run.pk), str(entity))
@@ -354,7 +353,8 @@ def _step(ctx: StepContext) -> str:
 
 
 def _cancel_requested(run_id) -> bool:
-    return MigrationRun.objects.filter(pk=run_id).filter(Q(cancel_requested=True) | ~Q(status=RunStatus.RUNNING)).exists()
+    stop = Q(cancel_requested=True) | ~Q(status=RunStatus.RUNNING)
+    return MigrationRun.objects.filter(pk=run_id).filter(stop).exists()
 
 
 def _finish_entity(ctx: StepContext, progress: EntityProgress) -> str:

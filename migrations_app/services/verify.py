@@ -121,8 +121,9 @@ def run_verify(*, run: MigrationRun, sample_size: int | None = None) -> dict[str
             for sid, tid in sample:
                 src, tgt = sources.get(sid), target.get(entity, tid)
                 if src is None or tgt is None:
-                    records.append({"source_id": sid, "target_id": tid, "missing": "source" if src is None else "target",
-                                    "fields": [], "url": target.entity_url(entity, tid)})
+                    records.append({"source_id": sid, "target_id": tid, "fields": [],
+                                    "missing": "source" if src is None else "target",
+                                    "url": target.entity_url(entity, tid)})
                     report["mismatches"] += 1
                     continue
                 fields = compare_records(entity, src, tgt, ids=ids, status_map=status_map)

@@ -77,15 +77,17 @@ def _validate(*, organization, source_store, target_store, entities, options, la
                 )
             clean_options[key] = value
 
-    target_statuses = set(target_cls.order_statuses) or set((target_store.last_check_info or {}).get("order_statuses", []))
-    source_statuses = set(source_cls.order_statuses) or set((source_store.last_check_info or {}).get("order_statuses", []))
+    def statuses(cls, store) -> set[str]:
+        return set(cls.order_statuses) or set((store.last_check_info or {}).get("order_statuses", []))
+
+    target_statuses, source_statuses = statuses(target_cls, target_store), statuses(source_cls, source_store)
     for src, dst in (status_mapping or {}).items():
         if source_statuses and src not in source_statuses:
             errors.setdefault("status_mapping", []).append(f"{src!r} is not an order status of the source store.")
         if target_statuses and dst not in target_statuses:
             errors.setdefault("status_mapping", []).append(f"{dst!r} is not an order status of the target store.")
     target_languages = set((target_store.last_check_info or {}).get("languages", []))
-    for src, dst in (language_mapping or {}).items():
+    for dst in (language_mapping or {}).values():
         if dst and target_languages and dst not in target_languages:
             errors.setdefault("language_mapping", []).append(
                 f"{dst!r} is not a language of the target store ({', '.join(sorted(target_languages))})."

@@ -62,7 +62,8 @@ def make_store(owner, url):
 def seed_memory(url, *, categories=4, products=12, customers=8, orders=15):
     data = STORES[url]
     # Children before parents in id order, on purpose: parents are fixed after the entity is done.
-    data[EntityType.CATEGORY]["1"] = validate_entity("categories", {"source_id": "1", "name": "Child", "parent_id": "3"})
+    data[EntityType.CATEGORY]["1"] = validate_entity("categories",
+                                                     {"source_id": "1", "name": "Child", "parent_id": "3"})
     data[EntityType.CATEGORY]["2"] = validate_entity("categories", {"source_id": "2", "name": "Solo"})
     data[EntityType.CATEGORY]["3"] = validate_entity("categories", {"source_id": "3", "name": "Parent"})
     for i in range(4, 4 + categories - 3):

@@ -55,7 +55,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nCartmigrate demo is ready."))
         self.stdout.write(f"  Log in:     {site}/accounts/login/  (also /admin/)")
         self.stdout.write(f"  Email:      {DEMO_EMAIL}")
-        self.stdout.write(f"  Password:   {password or '(unchanged since the first run; reset with: python manage.py changepassword ' + DEMO_EMAIL + ')'}")
+        shown = password or f"(unchanged; reset with: python manage.py changepassword {DEMO_EMAIL})"
+        self.stdout.write(f"  Password:   {shown}")
         self.stdout.write(f"  API token:  {token}   (Authorization: Token <key>; try {site}/api/docs/)")
         for role in ("source", "target"):
             info = described[role]
