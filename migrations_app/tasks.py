@@ -39,6 +39,12 @@ def entity_step_task(self, run_id: str, entity: str) -> str:
             countdown = random.uniform(0, min(settings.MIGRATOR_HTTP_BACKOFF_CAP * 10, 2 ** self.request.retries * 5))
         logger.warning("run %s %s: %s; retrying in %.0f s", run_id, entity, exc, countdown)
         raise self.retry(countdown=countdown, exc=exc) from None
+    except Exception as exc:
+        # A bug must not leave the run hanging: stop it with a message support can act on (and resume).
+        logger.exception("run %s %s: unexpected error", run_id, entity)
+        engine.run_fail(run_id=run_id, message=f"Internal error while migrating {entity} ({type(exc).__name__}). "
+                                               "The error was logged; support can resume the run.")
+        return "failed"
 
 
 @shared_task(name="migrations.run_clear", acks_late=True, reject_on_worker_lost=True)
