@@ -131,12 +131,15 @@ class Page:
 class WriteResult:
     """Outcome of writing one record. Exactly one of `target_id` and `error` is set.
 
-    `children` maps ids of nested records written with it (product variants) source id -> target id."""
+    `children` maps ids of nested records written with it (product variants) source id -> target id.
+    `warnings` say what of a written record did not arrive (a refused variation or translation); the
+    engine stores them as record errors so the owner sees them."""
 
     source_id: str
     target_id: str | None = None
     error: str | None = None
     children: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -563,11 +563,11 @@ class WooCommerceConnector(Connector):
                 continue
             result = WriteResult(source_id=item.source_id, target_id=str(target_id))
             if entity == E.PRODUCT and isinstance(item, Product) and item.type == "variable" and item.variants:
-                result.children = self._write_variations(str(target_id), item)
+                result.children = self._write_variations(str(target_id), item, warnings=result.warnings)
             if entity == E.ORDER:
                 self._add_missing_notes(str(target_id), item)
             if entity in TRANSLATABLE and item.translations:
-                self._create_translations(entity, str(target_id), item)
+                self._create_translations(entity, str(target_id), item, warnings=result.warnings)
             results[index] = result
         return [r for r in results if r is not None]
 
@@ -634,8 +634,8 @@ class WooCommerceConnector(Connector):
                     logger.warning("Could not create product tag %r: %s", name, error)
         return dict(self._tag_cache)
 
-    def _write_variations(self, product_id: str, item: Product, fields: list[str] | None = None
-                          ) -> dict[str, str]:
+    def _write_variations(self, product_id: str, item: Product, fields: list[str] | None = None,
+                          warnings: list[str] | None = None) -> dict[str, str]:
         """Create (or update, matched by SKU) the variations of a variable product; source -> target ids.
 
         With `fields`, only matched variations are updated, and only with the WC keys of those fields."""
@@ -661,13 +661,16 @@ class WooCommerceConnector(Connector):
             for (variant, _), (target_id, error) in zip(
                     pairs, self._batch(path, operation, [p for _, p in pairs]), strict=True):
                 if error:
-                    logger.warning("Variation %s of product %s was refused: %s", variant.source_id, product_id,
-                                   error)
+                    if warnings is not None:
+                        warnings.append(f"Variation {variant.source_id} ({variant.sku or 'no SKU'}) was refused: "
+                                        f"{error}")
+                    logger.info("Variation %s of product %s was refused: %s", variant.source_id, product_id, error)
                 else:
                     children[variant.source_id] = str(target_id)
         return children
 
-    def _create_translations(self, entity: EntityType, target_id: str, item: Canonical) -> None:
+    def _create_translations(self, entity: EntityType, target_id: str, item: Canonical,
+                             warnings: list[str] | None = None) -> None:
         default, languages = self._languages()
         for lang, fields in item.translations.items():
             if lang == default or (languages and lang not in languages):
@@ -678,8 +681,10 @@ class WooCommerceConnector(Connector):
             data, response = self._call("POST", RESOURCES[entity], params={"lang": lang}, body=body,
                                         allow=(400, 409))
             if response.status_code >= 300:
-                logger.warning("Translation %s of %s %s was refused: %s", lang, entity, target_id,
-                               _wc_error(data)[1])
+                message = _wc_error(data)[1]
+                if warnings is not None:
+                    warnings.append(f"The {lang} translation was refused: {message}")
+                logger.info("Translation %s of %s %s was refused: %s", lang, entity, target_id, message)
 
     def _add_missing_notes(self, order_id: str, item: Canonical) -> None:
         wanted = [mappers.note_to_wc(change) for change in getattr(item, "status_history", [])]
@@ -720,7 +725,7 @@ class WooCommerceConnector(Connector):
                 return WriteResult(source_id=item.source_id, error=message or code or "refused")
         if entity == E.PRODUCT and isinstance(item, Product) and item.type == "variable" and item.variants and (
                 fields is None or VARIANT_FIELDS & set(fields)):
-            result.children = self._write_variations(target_id, item, fields)
+            result.children = self._write_variations(target_id, item, fields, warnings=result.warnings)
         if entity == E.ORDER and (fields is None or "status_history" in fields):
             self._add_missing_notes(target_id, item)
         return result

@@ -127,8 +127,8 @@ def run_finalize(*, run_id) -> None:
         verification = run_verify(run=run)
     except ConnectorError as exc:
         verification = {"error": f"Verification could not finish: {exc}"}
-    failed = sum(run.progress.values_list("failed", flat=True))
-    status = RunStatus.COMPLETED_WITH_ERRORS if failed else RunStatus.COMPLETED
+    had_errors = RecordError.objects.filter(run=run).exists()
+    status = RunStatus.COMPLETED_WITH_ERRORS if had_errors else RunStatus.COMPLETED
     now = _now()
     with transaction.atomic():
         updated = MigrationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
@@ -510,6 +510,7 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
     # 3. Outcome, committed with progress by _commit_page.
     out.results = list(zip(to_create, results, strict=True))
     for (item, _), result in out.results:
+        out.errors.extend((item.source_id, f"Partly migrated: {w}", "") for w in result.warnings)
         if result.ok:
             out.created += 1
         else:

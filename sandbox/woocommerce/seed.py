@@ -260,7 +260,7 @@ def _variations(s: _Seeder, tax: dict, product: dict, product_id: int, created: 
         price = Decimal(product["regular_price"]) + Decimal(rng.choice((0, 0, 2, 5, 10)))
         data.update(
             name=f"{product['name']} - {color}, {size}", parent_id=product_id,
-            sku=f"{product['sku']}-{color[:3].upper()}-{size}", regular_price=str(price), menu_order=n,
+            sku=f"{product['sku']}-{color.upper()}-{size}", regular_price=str(price), menu_order=n,
             manage_stock=True, stock_quantity=rng.randint(0, 60), weight=product["weight"],
             permalink=product_permalink(s.store_site, product["slug"], "", ""),
             attributes=[{"id": tax["attributes"]["Color"], "name": "Color", "option": color},

@@ -78,7 +78,9 @@ class MemoryConnector(Connector):
                 item = item.model_copy(update={"variants": variants})
             self.store[entity][new_id] = item.model_copy(update={"source_id": new_id})
             type(self).creates += 1
-            results.append(WriteResult(source_id=item.source_id, target_id=new_id, children=children))
+            warnings = ["Variation X was refused: duplicated SKU"] if getattr(item, "name", None) == "warn me" else []
+            results.append(WriteResult(source_id=item.source_id, target_id=new_id, children=children,
+                                       warnings=warnings))
         return results
 
     def update(self, entity, target_id, item, fields=None):

@@ -179,3 +179,16 @@ def test_engine_clear_created_data_then_migrate_again(db, queue, owner):
     assert run.status == RunStatus.COMPLETED
     second_ids = set(STORES["http://target.test"][EntityType.CUSTOMER])
     assert len(second_ids) == 8 and not (first_ids & second_ids)
+
+
+def test_engine_partial_write_warnings_are_shown_as_record_errors(db, queue, owner):
+    migration = _migration(owner, entities=["categories"])
+    STORES["http://source.test"][EntityType.CATEGORY]["2"] = STORES["http://source.test"][EntityType.CATEGORY][
+        "2"].model_copy(update={"name": "warn me"})
+    run = _start(queue, migration)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED_WITH_ERRORS
+    error = RecordError.objects.get(run=run)
+    assert error.source_id == "2" and error.message.startswith("Partly migrated: Variation X was refused")
+    assert run.progress.get().done == 4  # the record itself was written

@@ -53,3 +53,16 @@ def counts(store, entities):
 
 def latest_run(migration) -> MigrationRun:
     return MigrationRun.objects.filter(migration=migration).latest("created_at")
+
+
+def mismatches(verification: dict) -> list[tuple]:
+    """(entity, source_id, field, source value, target value) for every differing sampled field."""
+    found = []
+    for entity, report in verification.get("entities", {}).items():
+        for record in report["sample"]:
+            if record.get("missing"):
+                found.append((entity, record["source_id"], "missing on " + record["missing"], None, None))
+            for f in record["fields"]:
+                if not f["equal"]:
+                    found.append((entity, record["source_id"], f["field"], f["source"], f["target"]))
+    return found
