@@ -452,8 +452,9 @@ def product_to_wc(item: Product, *, tag_ids: dict[str, int] | None = None, migra
         out.update(_prices_out(item.price, item.compare_at_price))
         out.update(_stock_out(item))
     else:
-        # A variable product's price and stock live on its variations.
-        out["stock_status"] = STOCK_STATUS_OUT[item.stock_status]
+        # A variable product's prices live on its variations; its own stock may be managed at product level
+        # for variations that say manage_stock "parent". [woocommerce-rest-api-docs _product-variations.md]
+        out.update(_stock_out(item))
     if item.weight is not None:
         out["weight"] = money_str(item.weight)
     if item.manufacturer_id:

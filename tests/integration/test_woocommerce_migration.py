@@ -13,6 +13,8 @@ from ..fixtures.worker import wait_for
 from .helpers import all_records, counts, make_migration, mismatches, wait_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+# The size; E2E_PRODUCTS / E2E_ORDERS shrink it for a quick local loop (the assertions follow).
+SIZE = {"products": int(os.environ.get("E2E_PRODUCTS", 200)), "orders": int(os.environ.get("E2E_ORDERS", 500))}
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def _idmap(migration, entity):
 
 def test_full_migration_moves_every_entity_with_references_and_twice_creates_nothing(
         owner, woo_store_factory, start_worker, smtp_sink):
-    source = woo_store_factory("big-source", products=int(os.environ.get("E2E_PRODUCTS", 200)), customers=200, orders=int(os.environ.get("E2E_ORDERS", 500)), seed=7)
+    source = woo_store_factory("big-source", products=SIZE["products"], customers=200, orders=SIZE["orders"], seed=7)
     target = woo_store_factory("big-target")
     migration = make_migration(owner, source, target)
     worker = start_worker("full")
@@ -39,7 +41,8 @@ def test_full_migration_moves_every_entity_with_references_and_twice_creates_not
     entities = migration.entities
     source_counts = counts(migration.source_store, entities)
     assert counts(migration.target_store, entities) == source_counts
-    assert source_counts["products"] == 200 and source_counts["customers"] == 200 and source_counts["orders"] == 500
+    assert (source_counts["products"], source_counts["customers"], source_counts["orders"]) == (
+        SIZE["products"], 200, SIZE["orders"])
     assert source_counts["reviews"] > 0 and source_counts["coupons"] > 0
 
     # References intact: order lines point at the migrated products/variations, orders at customers.
@@ -60,7 +63,7 @@ def test_full_migration_moves_every_entity_with_references_and_twice_creates_not
     # The owner got one email with the totals.
     wait_for(lambda: smtp_sink.messages, timeout=30, message="the end-of-run email")
     body = smtp_sink.messages[0].get_payload()[0].get_payload(decode=True).decode()
-    assert str(migration.pk) in body and "200 of 200" in body and "500 of 500" in body
+    assert str(migration.pk) in body and "200 of 200" in body and f"{SIZE['orders']} of {SIZE['orders']}" in body
 
     # Running the same full migration again creates nothing twice.
     run2 = run_start(migration=migration, kind="full", user=owner)
