@@ -69,6 +69,9 @@ class Capabilities:
     modified_filter: frozenset[EntityType] = frozenset()
     batch_size: int = 50
     page_size: int = 100
+    # Smaller pages for entities whose write costs several calls per record (e.g. products + variations),
+    # so one engine step stays short.
+    page_sizes: dict[EntityType, int] = field(default_factory=dict)
     languages: bool = False
     customer_groups: bool = False
     preserve_ids: bool = False
@@ -81,6 +84,7 @@ class Capabilities:
             "updatable_fields": {str(k): list(v) for k, v in self.updatable_fields.items()},
             "modified_filter": sorted(self.modified_filter),
             "batch_size": self.batch_size,
+            "page_sizes": {str(k): v for k, v in self.page_sizes.items()},
             "page_size": self.page_size,
             "languages": self.languages,
             "customer_groups": self.customer_groups,
@@ -198,6 +202,16 @@ class Connector(ABC):
     @abstractmethod
     def find_by_natural_key(self, entity: EntityType, key: str) -> str | None:
         """The id of the record whose natural key (sku, email, order number, slug, code) is `key`."""
+
+    def find_by_natural_keys(self, entity: EntityType, keys: list[str]) -> dict[str, str]:
+        """{key: id} for the keys that exist, many at once (reconciling a crashed run's page). Platforms
+        whose lookups are expensive per key override this with one scan."""
+        found: dict[str, str] = {}
+        for key in keys:
+            record_id = self.find_by_natural_key(entity, key)
+            if record_id:
+                found[key] = record_id
+        return found
 
     @abstractmethod
     def delete(self, entity: EntityType, target_ids: list[str]) -> list[WriteResult]:

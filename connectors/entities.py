@@ -13,6 +13,7 @@ Contracts:
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -360,6 +361,11 @@ class Review(Canonical):
     content: str = ""
     status: Literal["approved", "pending", "spam"] = "approved"
     verified: bool = False
+
+    def natural_key(self) -> str | None:
+        """product id | reviewer email | content digest: reviews have no key of their own."""
+        digest = hashlib.sha1(self.content.encode("utf-8", "surrogateescape")).hexdigest()[:16]  # noqa: S324
+        return f"{self.product_id}|{self.reviewer_email.lower()}|{digest}"
 
 
 class Coupon(Canonical):

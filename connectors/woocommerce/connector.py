@@ -148,6 +148,8 @@ class WooCommerceConnector(Connector):
         write=ENTITIES,
         updatable_fields={entity: tuple(fields) for entity, fields in UPDATE_FIELDS.items()},
         modified_filter=SERVER_MODIFIED_FILTER,
+        # A product page costs a batch plus two calls per variable product (variations read + batch).
+        page_sizes={E.PRODUCT: 25},
         batch_size=BATCH_LIMIT,
         page_size=MAX_PER_PAGE,
         languages=True,
@@ -768,7 +770,7 @@ class WooCommerceConnector(Connector):
         if entity == E.TAX_CLASS:
             return key if key in self._tax_class_slugs() else None
         if entity == E.REVIEW:
-            return None  # reviews have no natural key
+            return self.find_by_natural_keys(entity, [key]).get(key)
         params: dict[str, Any] = {"per_page": 10}
         field = {E.PRODUCT: "sku", E.CUSTOMER: "email", E.COUPON: "code", E.CATEGORY: "slug",
                  E.MANUFACTURER: "slug", E.ORDER: "search"}[entity]
@@ -803,6 +805,45 @@ class WooCommerceConnector(Connector):
             if found or page >= total_pages:
                 return found
         return None
+
+    def find_by_natural_keys(self, entity: EntityType, keys: list[str]) -> dict[str, str]:
+        """Orders: one scan of the newest ORDER_SCAN_LIMIT orders for all keys at once (search cannot see
+        the meta). Reviews: key = "product id|email|content digest" (entities.Review.natural_key), matched
+        on the product's reviews. Everything else: one filtered lookup per key."""
+        entity = self._require(entity, "find")
+        wanted = {k for k in keys if k}
+        if entity == E.ORDER:
+            found: dict[str, str] = {}
+            for page in range(1, ORDER_SCAN_LIMIT // MAX_PER_PAGE + 1):
+                data, response = self._call("GET", RESOURCES[E.ORDER], params={
+                    "orderby": "id", "order": "desc", "per_page": MAX_PER_PAGE, "page": page})
+                for record in data if isinstance(data, list) else []:
+                    if not isinstance(record, dict) or not record.get("id"):
+                        continue
+                    number = str(mappers.meta_value(record, mappers.SOURCE_NUMBER_META) or record.get("number"))
+                    if number in wanted:
+                        found.setdefault(number, str(record["id"]))
+                if len(found) == len(wanted) or page >= (self._int_header(response, "X-WP-TotalPages") or 0):
+                    break
+            return found
+        if entity == E.REVIEW:
+            found = {}
+            by_product: dict[str, set[str]] = {}
+            for key in wanted:
+                by_product.setdefault(key.split("|", 1)[0], set()).add(key)
+            for product_id, product_keys in by_product.items():
+                for record in self._all_pages(RESOURCES[E.REVIEW], {"product": product_id, "status": "all"}):
+                    if not isinstance(record, dict) or not record.get("id"):
+                        continue
+                    try:
+                        review = mappers.to_canonical(E.REVIEW, record)
+                    except RecordError:
+                        continue
+                    review_key = review.natural_key()
+                    if review_key in product_keys:
+                        found.setdefault(review_key, str(record["id"]))
+            return found
+        return super().find_by_natural_keys(entity, list(wanted))
 
     def delete(self, entity: EntityType, target_ids: list[str]) -> list[WriteResult]:
         """Forced deletes through /batch (batch deletes skip the trash). Missing records count as deleted."""

@@ -327,7 +327,9 @@ def _step(ctx: StepContext) -> str:
     processed = progress.done + progress.failed
     if ctx.limit is not None and processed >= ctx.limit:
         return _finish_entity(ctx, progress)
-    page_size = ctx.target.capabilities.batch_size
+    caps = ctx.target.capabilities
+    page_size = min(caps.page_sizes.get(entity, caps.batch_size), ctx.source.capabilities.page_sizes.get(
+        entity, ctx.source.capabilities.page_size))
     if ctx.limit is not None:
         page_size = min(page_size, ctx.limit)
     pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size)
@@ -460,7 +462,7 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
     }
 
     to_create: list[tuple[Canonical, Canonical]] = []  # (source item, transformed item)
-    reconciled: list[tuple[IdMap, str]] = []
+    suspects: list[tuple[IdMap, str, Canonical, Canonical]] = []  # pending rows: written before a crash?
     for item in items:
         if remaining is not None and out.counted + len(to_create) >= remaining:
             break
@@ -479,19 +481,25 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             out.errors.append((item.source_id, exc.message, excerpt(item.model_dump(mode="json"))))
             continue
         out.deferred.extend(deferred)
-        if row is not None:  # pending: a write may have happened before a crash
-            key = row.natural_key or transformed.natural_key()
-            found = ctx.target.find_by_natural_key(entity, key) if key else None
-            if found:
-                reconciled.append((row, found))
-                out.created += 1
-                continue
-        to_create.append((item, transformed))
+        key = (row.natural_key or transformed.natural_key()) if row is not None else None
+        if key:  # pending: the write may have happened before a crash
+            suspects.append((row, key, item, transformed))
+        else:
+            to_create.append((item, transformed))
 
-    if reconciled:
+    if suspects:
+        found = ctx.target.find_by_natural_keys(entity, [key for _, key, _, _ in suspects])
+        children = {key: _written_children(ctx, transformed, found[key])
+                    for _, key, _, transformed in suspects if key in found}
         with transaction.atomic():
-            for row, target_id in reconciled:
-                IdMap.objects.filter(pk=row.pk).update(state=IdMapState.DONE, target_id=target_id)
+            for row, key, item, transformed in suspects:
+                if key not in found:
+                    to_create.append((item, transformed))
+                    continue
+                IdMap.objects.filter(pk=row.pk).update(state=IdMapState.DONE, target_id=found[key],
+                                                       fields_hash=_hash(transformed))
+                _save_children(ctx, children[key])
+                out.created += 1
 
     if not to_create:
         return out
@@ -518,6 +526,35 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             out.errors.append((item.source_id, result.error or "The target refused the record.",
                                excerpt(item.model_dump(mode="json"))))
     return out
+
+
+def _written_children(ctx: StepContext, item: Canonical, target_id: str) -> dict[str, str]:
+    """Source variant id -> target variant id of a product found on the target after a crash (its create
+    result, which carried them, was lost): matched by SKU, else by option values."""
+    variants = getattr(item, "variants", None)
+    if not variants:
+        return {}
+    written = ctx.target.get(ctx.entity, target_id)
+    if written is None:
+        return {}
+    by_sku = {v.sku: v.source_id for v in written.variants if v.sku}
+    by_options = {tuple(sorted(v.option_values.items())): v.source_id for v in written.variants}
+    matched = {}
+    for variant in variants:
+        target_variant = by_sku.get(variant.sku) if variant.sku else None
+        target_variant = target_variant or by_options.get(tuple(sorted(variant.option_values.items())))
+        if target_variant:
+            matched[variant.source_id] = target_variant
+    return matched
+
+
+def _save_children(ctx: StepContext, children: dict[str, str]) -> None:
+    for child_source, child_target in children.items():
+        IdMap.objects.update_or_create(
+            migration_id=ctx.run.migration_id, entity=VARIANTS, source_id=str(child_source),
+            defaults={"organization_id": ctx.run.organization_id, "target_id": str(child_target),
+                      "state": IdMapState.DONE, "run": ctx.run},
+        )
 
 
 def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, str]]
@@ -589,12 +626,7 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
                                      source_id=item.source_id).update(
                     state=IdMapState.DONE, target_id=str(result.target_id), fields_hash=_hash(transformed),
                 )
-                for child_source, child_target in result.children.items():
-                    IdMap.objects.update_or_create(
-                        migration_id=migration_id, entity=VARIANTS, source_id=str(child_source),
-                        defaults={"organization_id": ctx.run.organization_id, "target_id": str(child_target),
-                                  "state": IdMapState.DONE, "run": ctx.run},
-                    )
+                _save_children(ctx, result.children)
             else:
                 IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id=item.source_id,
                                      state=IdMapState.PENDING).delete()

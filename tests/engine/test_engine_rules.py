@@ -192,3 +192,33 @@ def test_engine_partial_write_warnings_are_shown_as_record_errors(db, queue, own
     error = RecordError.objects.get(run=run)
     assert error.source_id == "2" and error.message.startswith("Partly migrated: Variation X was refused")
     assert run.progress.get().done == 4  # the record itself was written
+
+
+def test_engine_crash_after_product_write_recovers_variant_ids(db, queue, owner, monkeypatch):
+    migration = _migration(owner, entities=["categories", "products"])
+    run = _start(queue, migration)
+    real_commit = engine._commit_page
+    state = {"crashed": False}
+
+    def crash_on_products(ctx, progress, page, out):
+        if ctx.entity == EntityType.PRODUCT and not state["crashed"]:
+            state["crashed"] = True
+            raise KeyboardInterrupt("worker killed after writing products")
+        return real_commit(ctx, progress, page, out)
+
+    monkeypatch.setattr(engine, "_commit_page", crash_on_products)
+    with pytest.raises(KeyboardInterrupt):
+        queue.drain()
+    EntityProgress.objects.filter(run=run).update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
+    MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
+    queue.jobs.clear()
+    engine.runs_reap()
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED
+    assert len(STORES["http://target.test"][EntityType.PRODUCT]) == 12
+    variant_rows = dict(IdMap.objects.filter(migration=migration, entity=VARIANTS).values_list("source_id",
+                                                                                                "target_id"))
+    assert len(variant_rows) == 24
+    for product in STORES["http://target.test"][EntityType.PRODUCT].values():
+        assert {v.source_id for v in product.variants} <= set(variant_rows.values())

@@ -78,8 +78,8 @@ def test_worker_sigkill_mid_run_then_new_worker_resumes_without_gaps_or_duplicat
     source = woo_store_factory("kill-source", products=120, customers=120, orders=200, seed=3)
     target = woo_store_factory("kill-target")
     migration = make_migration(owner, source, target, entities=["categories", "products", "customers", "orders"])
-    fast = {"MIGRATOR_BATCH_SECONDS": "1", "MIGRATOR_BATCH_PAGES": "1", "CELERY_TASK_SOFT_TIME_LIMIT": "15",
-            "CELERY_TASK_TIME_LIMIT": "20", "MIGRATOR_LEASE_SECONDS": "22", "MIGRATOR_HEARTBEAT_STALE_SECONDS": "3",
+    fast = {"MIGRATOR_BATCH_SECONDS": "1", "MIGRATOR_BATCH_PAGES": "1", "CELERY_TASK_SOFT_TIME_LIMIT": "30",
+            "CELERY_TASK_TIME_LIMIT": "35", "MIGRATOR_LEASE_SECONDS": "40", "MIGRATOR_HEARTBEAT_STALE_SECONDS": "3",
             "MIGRATOR_REAPER_INTERVAL_SECONDS": "2"}
     first = start_worker("doomed", **fast)
     run = run_start(migration=migration, kind="full", user=owner)
