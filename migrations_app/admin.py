@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from .errors import ApplicationError
 from .models import EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
-from .services.runs import run_cancel, run_resume
+from .services.runs import run_cancel, run_resume, run_start
 from .services.stores import store_check
 
 
@@ -145,6 +145,7 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
         "created_by", "created_at", "updated_at", "runs_link",
     ]
     readonly_fields = [f for f in fields if f != "remigration_window_until"]
+    actions = ["start_demo", "start_full"]
 
     def has_add_permission(self, request) -> bool:
         return False  # services.wizard.migration_create validates a configuration against both connectors
@@ -164,6 +165,25 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
     @admin.display(description="Quote")
     def quote_display(self, migration: StoreMigration) -> str:
         return _pretty_json(migration.quote)
+
+    def _start(self, request, queryset, kind: str) -> None:
+        for migration in queryset.select_related("source_store", "target_store"):
+            try:
+                run = run_start(migration=migration, kind=kind, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"Migration {migration.pk}: {exc.message}", messages.ERROR)
+            else:
+                url = reverse("admin:migrations_app_migrationrun_change", args=[run.pk])
+                self.message_user(request, format_html('Migration {}: <a href="{}">{} queued</a>.', migration.pk,
+                                                       url, run.get_kind_display()), messages.SUCCESS)
+
+    @admin.action(description="Start a free demo run (on the owner's behalf)", permissions=["change"])
+    def start_demo(self, request, queryset):
+        self._start(request, queryset, "demo")
+
+    @admin.action(description="Start a full migration run (on the owner's behalf)", permissions=["change"])
+    def start_full(self, request, queryset):
+        self._start(request, queryset, "full")
 
     @admin.display(description="Runs")
     def runs_link(self, migration: StoreMigration) -> str:

@@ -172,3 +172,17 @@ def test_admin_check_connection_action_reports_the_failure(admin_client, setting
     [message] = list(response.context["messages"])
     assert message.level_tag == "error"
     assert "127.0.0.1:9" in str(message)
+
+
+def test_admin_start_demo_action_queues_a_run_and_refuses_a_second(admin_client, db):
+    migration = MigrationFactory()
+
+    first = admin_client.post(_changelist(type(migration)),
+                              {"action": "start_demo", "_selected_action": [str(migration.pk)]}, follow=True)
+    second = admin_client.post(_changelist(type(migration)),
+                               {"action": "start_demo", "_selected_action": [str(migration.pk)]}, follow=True)
+
+    runs = list(migration.runs.all())
+    assert [(r.kind, r.status) for r in runs] == [("demo", RunStatus.QUEUED)]
+    assert "queued" in str(list(first.context["messages"])[0])
+    assert "already in progress" in str(list(second.context["messages"])[0])
