@@ -5,6 +5,7 @@ import random
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import OperationalError
 
 from connectors.errors import RateLimited, TransientError
 
@@ -29,9 +30,11 @@ def entity_step_task(self, run_id: str, entity: str) -> str:
         # The lease was released; continue in a fresh task from the last committed checkpoint.
         entity_step_task.apply_async(args=[run_id, entity], countdown=1)
         return "time-limit"
-    except TransientError as exc:
+    except (TransientError, OperationalError) as exc:
+        # OperationalError: a lost database connection, a serialization failure or deadlock: worth a retry.
         if self.request.retries >= MAX_STEP_RETRIES:
-            engine.run_fail(run_id=run_id, message=f"The store kept failing: {exc}")
+            source = "store" if isinstance(exc, TransientError) else "database"
+            engine.run_fail(run_id=run_id, message=f"The {source} kept failing: {exc}")
             return "failed"
         if isinstance(exc, RateLimited):
             countdown = exc.retry_after

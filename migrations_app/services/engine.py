@@ -612,8 +612,8 @@ def _store_errors(ctx: StepContext, errors: list[tuple[str, str, str]]) -> None:
 
 
 def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: PageOutcome) -> None:
-    """IdMap outcomes, record errors, counters, checkpoint and heartbeat: one transaction, and only
-    while this worker still holds the lease."""
+    """IdMap outcomes, record errors, counters and checkpoint: one transaction, and only while this
+    worker still holds the lease. Lock order everywhere: run row, then progress rows."""
     now = _now()
     migration_id = ctx.run.migration_id
     with transaction.atomic():
@@ -644,5 +644,7 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
             deferred=(locked.deferred or []) + deferred_new,
             lease_until=now + _lease_delta(),
         )
-        MigrationRun.objects.filter(pk=ctx.run.pk).update(heartbeat_at=now)
+    # Outside the transaction: run_advance locks the run row before progress rows, so taking them in the
+    # opposite order here would deadlock.
+    MigrationRun.objects.filter(pk=ctx.run.pk).update(heartbeat_at=now)
     progress.checkpoint = page.next_checkpoint if page.next_checkpoint is not None else progress.checkpoint
