@@ -36,7 +36,7 @@ class Command(BaseCommand):
         org = user.organizations.first()
 
         source_store = sandbox_store_create(platform="woocommerce", name="demo-source", languages=("en", "fr"))
-        if not source_store.records.exists():
+        if not source_store.records.filter(resource="products").exists():
             sandbox_seed(source_store, products=products, customers=customers, orders=orders,
                          languages=["en", "fr"], seed=1)
         target_store = sandbox_store_create(platform="woocommerce", name="demo-target", languages=("en", "fr"))
