@@ -17,6 +17,7 @@ Guarantees, and what gives them:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import time
 import uuid
@@ -71,11 +72,12 @@ def run_advance(*, run_id) -> None:
         if run.status == RunStatus.QUEUED:
             run.status = RunStatus.RUNNING
             run.started_at = run.started_at or now
-            opts = run.migration.options or {}
-            if opts.get("clear_target") and run.kind in (RunKind.FULL, RunKind.REMIGRATION) and run.phase != "verify":
+            scope = _clear_scope(run) if run.phase == "migrate" else None
+            if scope:
                 run.phase = "clear"
+                run.params = {**run.params, "clear_scope": scope}
         run.heartbeat_at = now
-        run.save(update_fields=["status", "started_at", "phase", "heartbeat_at"])
+        run.save(update_fields=["status", "started_at", "phase", "params", "heartbeat_at"])
         if run.phase == "clear":
             _enqueue("run_clear_task", str(run.pk))
             return
@@ -174,13 +176,32 @@ def runs_reap(*, now=None) -> int:
 
 
 # --- clearing ----------------------------------------------------------------------------------------
+def _clear_scope(run: MigrationRun) -> str | None:
+    """What the clear phase deletes: the owner's choice with "clear current data on target", else, for a
+    full run after a demo, the demo's records (it left out the links to records outside the demo, so the
+    full run writes them again, whole)."""
+    options = run.migration.options or {}
+    if options.get("clear_target") and run.kind in (RunKind.FULL, RunKind.REMIGRATION):
+        return options.get("clear_scope", "created")
+    demo_rows = IdMap.objects.filter(migration=run.migration, run__kind=RunKind.DEMO)
+    if run.kind == RunKind.FULL and demo_rows.exists():
+        return "demo"
+    return None
+
+
+def _scoped_rows(migration, entity: str, scope: str):
+    rows = IdMap.objects.filter(migration=migration, entity=entity)
+    return rows.filter(run__kind=RunKind.DEMO) if scope == "demo" else rows
+
+
 def run_clear(*, run_id) -> None:
-    """Delete the selected entities on the target (reverse dependency order), in bounded batches."""
+    """Delete target records (reverse dependency order) in bounded batches: every record of the selected
+    types ("all"), those this migration wrote ("created") or those its demo wrote ("demo")."""
     run = MigrationRun.objects.select_related("migration__target_store").filter(pk=run_id).first()
     if run is None or run.status != RunStatus.RUNNING or run.phase != "clear":
         return
     migration = run.migration
-    scope = (migration.options or {}).get("clear_scope", "created")
+    scope = run.params.get("clear_scope", "created")
     target = connector_for(store=migration.target_store, options=migration.options)
     deadline = time.monotonic() + settings.MIGRATOR_BATCH_SECONDS
     done = set(run.params.get("cleared", []))
@@ -190,25 +211,23 @@ def run_clear(*, run_id) -> None:
                 continue
             while time.monotonic() < deadline:
                 if scope == "all":
-                    ids = []
-                    for target_id in target.list_ids(entity):
-                        ids.append(target_id)
-                        if len(ids) >= 100:
-                            break
+                    ids = list(itertools.islice(target.list_ids(entity), 100))
                 else:
-                    ids = list(IdMap.objects.filter(migration=migration, entity=entity)
-                               .exclude(target_id="").values_list("target_id", flat=True)[:100])
+                    ids = list(_scoped_rows(migration, entity, scope).exclude(target_id="")
+                               .values_list("target_id", flat=True)[:100])
                 if not ids:
                     break
-                target.delete(entity, ids)
+                refused = [r for r in target.delete(entity, ids) if r.error]
+                if refused:
+                    raise ConfigError(f"The target refused to delete {entity.label.lower()}: {refused[0].error}")
                 IdMap.objects.filter(migration=migration, entity=entity, target_id__in=ids).delete()
                 MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=_now())
             else:
                 _enqueue("run_clear_task", str(run.pk))
                 return
-            IdMap.objects.filter(migration=migration, entity=entity).delete()
+            _scoped_rows(migration, entity, scope).delete()
             if entity == EntityType.PRODUCT:
-                IdMap.objects.filter(migration=migration, entity=VARIANTS).delete()
+                _scoped_rows(migration, VARIANTS, scope).delete()
             done.add(str(entity))
             run.params["cleared"] = sorted(done)
             MigrationRun.objects.filter(pk=run.pk).update(params=run.params)
@@ -362,9 +381,14 @@ def _cancel_requested(run_id) -> bool:
 def _finish_entity(ctx: StepContext, progress: EntityProgress) -> str:
     _apply_deferred(ctx, progress)
     now = _now()
+    changes: dict[str, Any] = {}
+    if ctx.limit is not None:
+        # A demo takes the first N records whose dependencies are in the demo; fewer may qualify.
+        progress.refresh_from_db(fields=["done", "failed", "total"])
+        changes["total"] = min(progress.total or 0, progress.done + progress.failed)
     with transaction.atomic():
         updated = EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(
-            status=EntityStatus.DONE, finished_at=now, lease_owner="", lease_until=None, deferred=[]
+            status=EntityStatus.DONE, finished_at=now, lease_owner="", lease_until=None, deferred=[], **changes
         )
         if not updated:
             raise LeaseLost()

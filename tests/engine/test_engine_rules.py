@@ -222,3 +222,22 @@ def test_engine_crash_after_product_write_recovers_variant_ids(db, queue, owner,
     assert len(variant_rows) == 24
     for product in STORES["http://target.test"][EntityType.PRODUCT].values():
         assert {v.source_id for v in product.variants} <= set(variant_rows.values())
+
+
+def test_engine_full_run_after_demo_rewrites_the_demo_records_whole(db, queue, owner, settings):
+    settings.MIGRATOR_DEMO_LIMIT = 2
+    migration = _migration(owner, entities=["categories", "products"])
+    _start(queue, migration, kind="demo")
+    queue.drain()
+    ids = dict(IdMap.objects.filter(migration=migration, entity="products").values_list("source_id", "target_id"))
+    demo_copy = STORES["http://target.test"][EntityType.PRODUCT][ids["101"]]
+    assert len(demo_copy.category_ids) == 1  # category 3 was not part of the demo
+    run = _start(queue, migration)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED, run.error_message
+    assert len(STORES["http://target.test"][EntityType.PRODUCT]) == 12
+    ids = dict(IdMap.objects.filter(migration=migration).values_list("source_id", "target_id"))
+    product = STORES["http://target.test"][EntityType.PRODUCT][ids["101"]]
+    assert sorted(product.category_ids) == sorted([ids["1"], ids["3"]])
+    assert run.verification["mismatches"] == 0

@@ -148,3 +148,10 @@ def test_demo_moves_exactly_n_per_entity_and_emails_the_totals(owner, woo_store_
     assert "50 records migrated" in message["Subject"]
     text = message.get_payload()[0].get_payload(decode=True).decode()
     assert text.count("10 of 10 migrated") == 5
+
+    # The full migration after the demo rewrites the demo's records whole (their links were left out).
+    full = run_start(migration=migration, kind="full", user=owner)
+    wait_finished(full, timeout=300, workers=[worker])
+    assert full.status == RunStatus.COMPLETED, full.error_message
+    assert counts(migration.target_store, migration.entities) == counts(migration.source_store, migration.entities)
+    assert mismatches(full.verification) == []
