@@ -23,6 +23,7 @@ from .ratelimit import RateLimiter, RatePolicy
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 520, 521, 522, 524})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _SECRET_HINTS = ("key", "secret", "token", "signature", "password", "auth")
 
 
@@ -110,24 +111,35 @@ class HttpClient:
         except (TypeError, ValueError):
             return default
 
-    def request(self, method: str, url: str, *, cost: float = 1.0, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str, *, cost: float = 1.0, idempotent: bool | None = None,
+                **kwargs: Any) -> requests.Response:
         """Send a request; retry what is worth retrying; return any other response for the caller to read.
+
+        A request that is not idempotent (POST, PATCH; say `idempotent=True` for a read sent as POST) is
+        retried only when the store provably did not take it: the connection was never made, or it answered
+        429. After a timeout or a 5xx it may have been processed, so TransientError goes up and the engine
+        reconciles by natural key instead of writing twice.
 
         Raises TransientError when the store stays unreachable or keeps failing, RateLimited when it
         keeps answering 429, UnsafeURLError for a forbidden address."""
         self._guard(url)
         kwargs.setdefault("timeout", self.timeout)
+        safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         last_problem = ""
         for attempt in range(self.max_retries + 1):
             if self.limiter and self.policy:
                 self.stats.waited_seconds += self.limiter.acquire(self.limiter_key, self.policy, cost)
             self.stats.calls += 1
             self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
+            sent = True
             try:
                 response = self.session.request(method, url, **kwargs)
+            except requests.ConnectTimeout:
+                sent, last_problem = False, f"could not connect within {kwargs['timeout']:.0f} s"
             except requests.Timeout:
                 last_problem = f"no answer within {kwargs['timeout']:.0f} s"
             except requests.ConnectionError as exc:
+                sent = not _never_connected(exc)
                 last_problem = f"connection failed ({_short_reason(exc)})"
             else:
                 if response.status_code == 429:
@@ -143,6 +155,9 @@ class HttpClient:
                 if response.status_code not in RETRY_STATUSES:
                     return response
                 last_problem = f"HTTP {response.status_code} {response.reason}"
+            if sent and not safe:
+                raise TransientError(f"The store answered a write with: {last_problem}; it is checked before "
+                                     "being sent again.", url=mask_url(url))
             if attempt < self.max_retries:
                 wait = self._backoff(attempt)
                 self.stats.retries += 1
@@ -156,6 +171,13 @@ class HttpClient:
     def _sleep(self, seconds: float) -> None:
         self.stats.waited_seconds += seconds
         time.sleep(seconds)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the TCP connection was never established, so the request cannot have been processed."""
+    text = repr(exc)
+    return any(marker in text for marker in ("NewConnectionError", "Connection refused", "Name or service not known",
+                                             "Failed to resolve", "No route to host"))
 
 
 def _short_reason(exc: Exception) -> str:

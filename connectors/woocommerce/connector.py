@@ -186,7 +186,7 @@ class WooCommerceConnector(Connector):
         return (self.credentials.get("consumer_key", ""), self.credentials.get("consumer_secret", ""))
 
     def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
-              allow: tuple[int, ...] = ()) -> tuple[Any, requests.Response]:
+              allow: tuple[int, ...] = (), idempotent: bool | None = None) -> tuple[Any, requests.Response]:
         """One API call. Returns (decoded JSON, response) for 2xx and the `allow`ed statuses; raises
         AuthenticationError / ConfigError otherwise (TransientError / RateLimited come from HttpClient)."""
         url = self.api_url + path
@@ -194,7 +194,7 @@ class WooCommerceConnector(Connector):
                                   "headers": {"Accept": "application/json"}}
         if body is not None:
             kwargs["json"] = body
-        response = self.http.request(method, url, **kwargs)
+        response = self.http.request(method, url, idempotent=idempotent, **kwargs)
         data = self._decode(response)
         no_route = data is _NOT_JSON or (isinstance(data, dict) and data.get("code") == "rest_no_route")
         if (response.status_code < 300 or response.status_code in allow) and not no_route:
@@ -578,8 +578,9 @@ class WooCommerceConnector(Connector):
         outcomes: list[tuple[Any, str | None]] = []
         for start in range(0, len(payloads), BATCH_LIMIT):
             chunk = payloads[start:start + BATCH_LIMIT]
+            # Batch updates and deletes name their ids, so sending them twice is harmless; creates are not.
             data, response = self._call("POST", f"{path}/batch", body={operation: chunk},
-                                        allow=(400, 404, 409, 413, 422))
+                                        allow=(400, 404, 409, 413, 422), idempotent=operation != "create")
             if response.status_code >= 300:
                 code, message = _wc_error(data)
                 problem = f"WooCommerce refused the batch: HTTP {response.status_code} {message or code}".strip()

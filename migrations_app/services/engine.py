@@ -513,8 +513,8 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
 
     if suspects:
         found = ctx.target.find_by_natural_keys(entity, [key for _, key, _, _ in suspects])
-        children = {key: _written_children(ctx, transformed, found[key])
-                    for _, key, _, transformed in suspects if key in found}
+        children = {key: _complete_interrupted(ctx, item, transformed, found[key], out)
+                    for _, key, item, transformed in suspects if key in found}
         with transaction.atomic():
             for row, key, item, transformed in suspects:
                 if key not in found:
@@ -550,6 +550,19 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             out.errors.append((item.source_id, result.error or "The target refused the record.",
                                excerpt(item.model_dump(mode="json"))))
     return out
+
+
+def _complete_interrupted(ctx: StepContext, item: Canonical, transformed: Canonical, target_id: str,
+                          out: PageOutcome) -> dict[str, str]:
+    """A record found on the target after an interrupted write may be incomplete (its variations' or notes'
+    calls never happened): write it again in place, which the connector does idempotently, and return its
+    children's ids."""
+    result = ctx.target.update(ctx.entity, target_id, transformed)
+    out.errors.extend((item.source_id, f"Partly migrated: {w}", "") for w in result.warnings)
+    if result.error:
+        out.errors.append((item.source_id, f"Partly migrated: completing it after an interruption failed: "
+                                           f"{result.error}", ""))
+    return result.children or _written_children(ctx, transformed, target_id)
 
 
 def _written_children(ctx: StepContext, item: Canonical, target_id: str) -> dict[str, str]:

@@ -85,9 +85,10 @@ class MemoryConnector(Connector):
 
     def update(self, entity, target_id, item, fields=None):
         current = self.store[entity][str(target_id)]
-        patch = {f: getattr(item, f) for f in (fields or [])} if fields else item.model_dump()
-        patch.pop("source_id", None)
-        self.store[entity][str(target_id)] = current.model_copy(update=patch)
+        data = item.model_dump()
+        names = fields or [n for n in data if n not in ("source_id", "variants")]  # variants keep their ids
+        self.store[entity][str(target_id)] = type(current).model_validate(
+            {**current.model_dump(), **{n: data[n] for n in names}})
         return WriteResult(source_id=item.source_id, target_id=str(target_id))
 
     def find_by_natural_key(self, entity, key):

@@ -155,3 +155,29 @@ def test_demo_moves_exactly_n_per_entity_and_emails_the_totals(owner, woo_store_
     assert full.status == RunStatus.COMPLETED, full.error_message
     assert counts(migration.target_store, migration.entities) == counts(migration.source_store, migration.entities)
     assert mismatches(full.verification) == []
+
+
+def test_flaky_stores_with_500s_and_429s_lose_nothing_and_duplicate_nothing(owner, woo_store_factory, start_worker):
+    from sandbox.models import SandboxStore
+    from sandbox.services import sandbox_store_set_faults
+
+    source = woo_store_factory("flaky-source", products=30, customers=30, orders=40, seed=13)
+    target = woo_store_factory("flaky-target")
+    migration = make_migration(owner, source, target, entities=["categories", "products", "customers", "orders"])
+    for name in ("flaky-source", "flaky-target"):
+        sandbox_store_set_faults(SandboxStore.objects.get(platform="woocommerce", name=name),
+                                 error_rate=0.04, rate_429=0.04, seed=5)
+    worker = start_worker("flaky")
+    run = run_start(migration=migration, kind="full", user=owner)
+    wait_finished(run, timeout=600, workers=[worker])
+    for name in ("flaky-source", "flaky-target"):  # read back without faults
+        sandbox_store_set_faults(SandboxStore.objects.get(platform="woocommerce", name=name),
+                                 error_rate=0, rate_429=0, seed=None)
+    assert run.status == RunStatus.COMPLETED, (run.error_message, list(RecordError.objects.filter(run=run)[:5]))
+    for entity in migration.entities:
+        source_ids = {i.source_id for i in all_records(migration.source_store, entity)}
+        target_items = all_records(migration.target_store, entity)
+        assert len(target_items) == len(source_ids), entity
+    assert mismatches(run.verification) == []
+    variants = IdMap.objects.filter(migration=migration, entity="variants").count()
+    assert variants == sum(len(p.variants) for p in all_records(migration.source_store, "products"))
