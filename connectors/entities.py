@@ -215,6 +215,13 @@ class Product(Canonical):
     variants: list[Variant] = Field(default_factory=list)
     seo: Seo = Field(default_factory=Seo)
 
+    def natural_key(self) -> str | None:
+        """The SKU; for products without one, "slug:<slug>" (connectors look those up by slug)."""
+        if self.sku:
+            return self.sku
+        slug = self.seo.url_key or self.slug
+        return f"slug:{slug}" if slug else None
+
 
 class Address(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -775,6 +775,8 @@ class WooCommerceConnector(Connector):
         params: dict[str, Any] = {"per_page": 10}
         field = {E.PRODUCT: "sku", E.CUSTOMER: "email", E.COUPON: "code", E.CATEGORY: "slug",
                  E.MANUFACTURER: "slug", E.ORDER: "search"}[entity]
+        if entity == E.PRODUCT and key.startswith("slug:"):  # entities.Product.natural_key without a SKU
+            field, key = "slug", key.removeprefix("slug:")
         params[field] = key
         if entity == E.ORDER:
             params["per_page"] = 100

@@ -30,7 +30,7 @@ ADDRESS_FIELDS = (
 )
 POSTS_ORDERBY = {
     "date": "date_created_gmt", "id": "record_id", "include": "record_id", "title": "data__name",
-    "slug": "lookup", "modified": "date_modified_gmt",
+    "slug": "data__slug", "modified": "date_modified_gmt",
 }
 TERMS_ORDERBY = {
     "id": "record_id", "include": "record_id", "name": "data__name", "slug": "lookup",
@@ -372,7 +372,7 @@ def bool_filter(key: str):
 STOCK_FILTERS = {"sku": sku_filter, "stock_status": data_filter("stock_status")}
 PRODUCT_FILTERS = {
     **STOCK_FILTERS,
-    "slug": lambda qs, raw, ctx: qs.filter(lookup=raw),
+    "slug": data_filter("slug"),  # a product's `lookup` column is its SKU
     "type": data_filter("type"),
     "featured": bool_filter("featured"),
     "on_sale": bool_filter("on_sale"),

@@ -388,3 +388,26 @@ def test_translations_round_trip(woo_store_factory):
     assert len(every_id) == len(products) + len(translated)
     assert all(r.ok for r in target.delete(E.PRODUCT, every_id))
     assert target.count(E.PRODUCT) == 0 and list(target.list_ids(E.PRODUCT)) == []
+
+
+def test_reconciliation_lookups_find_products_without_sku_orders_and_reviews(woo_store_factory):
+    from connectors.entities import validate_entity
+
+    target = connect(woo_store_factory("reconcile-target"))
+    no_sku = validate_entity("products", {"source_id": "1", "name": "Plain tee", "slug": "plain-tee", "price": "9.00"})
+    [product] = target.create(EntityType.PRODUCT, [no_sku])
+    assert target.find_by_natural_keys(EntityType.PRODUCT, [no_sku.natural_key()]) == {
+        "slug:plain-tee": product.target_id}
+
+    orders = [validate_entity("orders", {"source_id": str(i), "number": f"A-{i}", "status": "processing",
+                                         "lines": [{"name": "Tee", "quantity": 1, "product_id": product.target_id}]})
+              for i in range(3)]
+    created = target.create(EntityType.ORDER, orders)
+    found = target.find_by_natural_keys(EntityType.ORDER, ["A-0", "A-2", "A-404"])
+    assert found == {"A-0": created[0].target_id, "A-2": created[2].target_id}
+
+    review = validate_entity("reviews", {"source_id": "9", "product_id": product.target_id, "rating": 4,
+                                         "reviewer": "Ann", "reviewer_email": "ann@example.com", "content": "Nice"})
+    [written] = target.create(EntityType.REVIEW, [review])
+    assert target.find_by_natural_keys(EntityType.REVIEW, [review.natural_key()]) == {
+        review.natural_key(): written.target_id}
