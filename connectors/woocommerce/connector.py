@@ -567,7 +567,7 @@ class WooCommerceConnector(Connector):
             if entity == E.PRODUCT and isinstance(item, Product) and item.type == "variable" and item.variants:
                 result.children = self._write_variations(str(target_id), item, warnings=result.warnings)
             if entity == E.ORDER:
-                self._add_missing_notes(str(target_id), item)
+                self._add_missing_notes(str(target_id), item, fresh=True)
             if entity in TRANSLATABLE and item.translations:
                 self._create_translations(entity, str(target_id), item, warnings=result.warnings)
             results[index] = result
@@ -689,12 +689,14 @@ class WooCommerceConnector(Connector):
                     warnings.append(f"The {lang} translation was refused: {message}")
                 logger.info("Translation %s of %s %s was refused: %s", lang, entity, target_id, message)
 
-    def _add_missing_notes(self, order_id: str, item: Canonical) -> None:
+    def _add_missing_notes(self, order_id: str, item: Canonical, *, fresh: bool = False) -> None:
+        """Post the status history as order notes (WC has no batch for notes), skipping those already there.
+        `fresh`: the order was created just now, so none of ours can be there yet (saves a read per order)."""
         wanted = [mappers.note_to_wc(change) for change in getattr(item, "status_history", [])]
         wanted = [n for n in wanted if n["note"]]
         if not wanted:
             return
-        existing = {str(n.get("note", "")).strip() for n in self._notes_of(order_id)}
+        existing = set() if fresh else {str(n.get("note", "")).strip() for n in self._notes_of(order_id)}
         for note in wanted:
             if note["note"].strip() in existing:
                 continue
