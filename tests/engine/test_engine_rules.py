@@ -241,3 +241,30 @@ def test_engine_full_run_after_demo_rewrites_the_demo_records_whole(db, queue, o
     product = STORES["http://target.test"][EntityType.PRODUCT][ids["101"]]
     assert sorted(product.category_ids) == sorted([ids["1"], ids["3"]])
     assert run.verification["mismatches"] == 0
+
+
+def test_engine_applies_status_language_and_group_mappings(db, queue, owner):
+    source = make_store(owner, "http://source.test")
+    target = make_store(owner, "http://target.test")
+    seed_memory(source.url)
+    orders = STORES[source.url][EntityType.ORDER]
+    orders["901"] = orders["901"].model_copy(update={"status": "paid"})
+    customers = STORES[source.url][EntityType.CUSTOMER]
+    customers["501"] = customers["501"].model_copy(update={"group": "VIP"})
+    categories = STORES[source.url][EntityType.CATEGORY]
+    categories["2"] = categories["2"].model_copy(update={"translations": {"fr": {"name": "Seul"},
+                                                                          "es": {"name": "Solo"}}})
+    migration = migration_create(
+        organization=source.organization, user=owner, source_store=source, target_store=target,
+        entities=["categories", "products", "customers", "orders"],
+        status_mapping={"paid": "shipped"}, language_mapping={"fr": "fr-ca", "es": ""},
+        group_mapping={"VIP": "Gold"},
+    )
+    _start(queue, migration)
+    queue.drain()
+    ids = dict(IdMap.objects.filter(migration=migration).values_list("source_id", "target_id"))
+    written = STORES[target.url]
+    assert written[EntityType.ORDER][ids["901"]].status == "shipped"
+    assert written[EntityType.ORDER][ids["902"]].status == "shipped"  # unmapped: same status on the target
+    assert written[EntityType.CUSTOMER][ids["501"]].group == "Gold"
+    assert written[EntityType.CATEGORY][ids["2"]].translations == {"fr-ca": {"name": "Seul"}}
