@@ -31,6 +31,16 @@ def _start(queue, migration, kind="full"):
     return run
 
 
+def _worker_died_then_reaper_runs(run, queue):
+    """The dead worker's messages are gone and its lease expires; the reaper puts the run back to work."""
+    EntityProgress.objects.filter(run=run).update(lease_until=timezone.now() - timezone.timedelta(seconds=1),
+                                                  lease_owner="dead")
+    MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
+    queue.jobs.clear()
+    assert engine.runs_reap() == 1
+    queue.drain()
+
+
 def test_engine_full_run_migrates_everything_with_references(db, queue, owner):
     migration = _migration(owner)
     run = _start(queue, migration)
@@ -87,13 +97,7 @@ def test_engine_crash_between_write_and_commit_reconciles_without_duplicates(db,
     with pytest.raises(KeyboardInterrupt):
         queue.drain()
     assert IdMap.objects.filter(migration=migration, state=IdMapState.PENDING).count() == 3
-    # The lease of the dead worker expires; the reaper puts the chain back on the queue.
-    EntityProgress.objects.filter(run=run).update(lease_until=timezone.now() - timezone.timedelta(seconds=1),
-                                                  lease_owner="dead")
-    MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
-    queue.jobs.clear()
-    assert engine.runs_reap() == 1
-    queue.drain()
+    _worker_died_then_reaper_runs(run, queue)
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED
     target = STORES["http://target.test"][EntityType.CUSTOMER]
@@ -209,11 +213,7 @@ def test_engine_crash_after_product_write_recovers_variant_ids(db, queue, owner,
     monkeypatch.setattr(engine, "_commit_page", crash_on_products)
     with pytest.raises(KeyboardInterrupt):
         queue.drain()
-    EntityProgress.objects.filter(run=run).update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
-    MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
-    queue.jobs.clear()
-    engine.runs_reap()
-    queue.drain()
+    _worker_died_then_reaper_runs(run, queue)
     run.refresh_from_db()
     assert run.status == RunStatus.COMPLETED
     assert len(STORES["http://target.test"][EntityType.PRODUCT]) == 12
