@@ -97,9 +97,10 @@ def run_resume(*, run: MigrationRun) -> MigrationRun:
         EntityProgress.objects.filter(run=run).exclude(status=EntityStatus.DONE).update(
             status=EntityStatus.PENDING, lease_owner="", lease_until=None, attempts=0, finished_at=None
         )
+        # The phase stays: a run stopped while clearing goes on clearing, run_advance picks up any phase.
         MigrationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.QUEUED, cancel_requested=False, error_message="", finished_at=None,
-            phase="migrate", email_sent_at=None,
+            email_sent_at=None,
         )
         _enqueue_advance(run.pk)
     run.refresh_from_db()

@@ -2,7 +2,7 @@
 from django.db import transaction
 
 from accounts.models import Organization
-from connectors.entities import DEPENDENCIES, ENTITY_ORDER, EntityType
+from connectors.entities import ENTITY_ORDER, EntityType
 from connectors.registry import get_connector_class
 
 from ..enums import MigrationState
@@ -131,7 +131,3 @@ def migration_quote(*, migration: StoreMigration) -> dict:
     counts = (migration.source_store.last_check_info or {}).get("counts", {})
     entity_counts = {e: int(counts.get(e, 0)) for e in migration.entities}
     return quote_run(kind="full", entity_counts=entity_counts).as_dict()
-
-
-def entity_dependencies(entity: EntityType) -> tuple[EntityType, ...]:
-    return DEPENDENCIES[entity]

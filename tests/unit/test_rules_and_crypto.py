@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -40,3 +42,20 @@ def test_mask_secret_never_shows_the_key():
     assert crypto.mask_secret("ck_0123456789abcdef") == "ck_…cdef"
     assert crypto.mask_secret("short") == "…"
     assert crypto.mask_secret("") == ""
+
+
+def test_rotate_credentials_command_reencrypts_every_store(db, settings):
+    from django.core.management import call_command
+
+    from tests.factories import StoreFactory
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.MIGRATOR_ENCRYPTION_KEYS = [old]
+    store = StoreFactory()
+    settings.MIGRATOR_ENCRYPTION_KEYS = [new, old]
+    out = io.StringIO()
+    call_command("rotate_credentials", stdout=out)
+    assert "1 store" in out.getvalue()
+    settings.MIGRATOR_ENCRYPTION_KEYS = [new]
+    store.refresh_from_db()
+    assert crypto.credentials_decrypt(store.credentials_encrypted)["consumer_key"].startswith("ck_")
