@@ -138,7 +138,7 @@ class WooCommerceConnector(Connector):
     url_help = "The address of the WordPress site's home page, e.g. https://shop.example.com"
     credential_fields = (
         CredentialField(key="consumer_key", label="Consumer key",
-                        help=f"Starts with ck_. {KEYS_HELP}", secret=False),
+                        help=f"Starts with ck_. {KEYS_HELP}"),  # half of the pair: never shown back in full
         CredentialField(key="consumer_secret", label="Consumer secret",
                         help=f"Starts with cs_, shown once when the key is created. {KEYS_HELP}"),
     )

@@ -24,7 +24,7 @@ def test_store_create_never_returns_credentials(api_client, organization):
     assert response.status_code == 201, response.content
     body = response.json()
     assert "credentials" not in body
-    assert body["credentials_hint"]["consumer_secret"] == "cs_…1234"
+    assert body["credentials_hint"] == {"consumer_key": "ck_…5678", "consumer_secret": "cs_…1234"}
     assert body["platform"] == "woocommerce"
     assert body["url"] == "https://shop.example.com"
     assert body["last_check_ok"] is None
@@ -33,6 +33,7 @@ def test_store_create_never_returns_credentials(api_client, organization):
     assert SECRET not in store.credentials_encrypted
     for path in (URL, f"{URL}{store.pk}/"):
         assert SECRET.encode() not in api_client.get(path).content
+        assert KEY.encode() not in api_client.get(path).content
     assert SECRET.encode() not in response.content
 
 
@@ -161,3 +162,12 @@ def test_store_check_sandbox_woocommerce_store(api_client, woo_store_factory):
     assert body["counts"]["customers"] == 2
     assert body["store"]["last_check_ok"] is True
     assert sandbox["credentials"]["consumer_secret"].encode() not in response.content
+
+
+def test_store_create_refuses_private_addresses_unless_allowed(api_client, settings):
+    settings.MIGRATOR_ALLOW_PRIVATE_URLS = False
+    for url in ("http://127.0.0.1:8000", "http://10.1.2.3", "http://169.254.169.254/latest"):
+        response = _create(api_client, url=url)
+        assert response.status_code == 400, url
+        assert "private or local address" in response.json()["errors"]["url"][0]
+    assert not Store.objects.exists()
