@@ -42,7 +42,7 @@ class UUIDSearchMixin:
         return results | queryset.filter(by_uuid), may_have_duplicates
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class NoWritesMixin:
     """Rows written by the engine: support looks, never edits."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -55,18 +55,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(NoWritesMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _titled_filter(title: str) -> type[admin.AllValuesFieldListFilter]:
