@@ -57,6 +57,20 @@ CLEAR_SCOPE = OptionField(
 MIGRATE_IMAGES = OptionField(
     key="migrate_images", label="Migrate images", help="Copy product and category images.", default=True
 )
+# Offered by a target only where its platform can do it; the wizard shows the others greyed out with why.
+CREATE_REDIRECTS = OptionField(
+    key="create_redirects", label="Create 301 redirects",
+    help="Redirect the old product and category addresses to the new ones, so links and search rankings keep working.",
+)
+PRESERVE_IDS = OptionField(
+    key="preserve_ids", label="Preserve IDs",
+    help="Give products, customers and orders the same IDs on the target as on the source.",
+)
+CUSTOMER_PASSWORDS = OptionField(
+    key="customer_passwords", label="Migrate customer passwords",
+    help="Customers keep logging in with their current passwords.",
+)
+STANDARD_OPTIONS = (CLEAR_TARGET, CLEAR_SCOPE, MIGRATE_IMAGES, CREATE_REDIRECTS, PRESERVE_IDS, CUSTOMER_PASSWORDS)
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,7 @@ class WriteResult:
 
 
 class Connector(ABC):
+    do_not_call_in_templates: ClassVar[bool] = True  # a template reads `cls.label`, never instantiates
     platform: ClassVar[str]
     label: ClassVar[str]
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()

@@ -40,8 +40,11 @@ class Store(TenantModel):
 
 class StoreMigration(TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    source_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="migrations_as_source")
-    target_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="migrations_as_target")
+    # Null only while a draft: the wizard saves each side as soon as its connection has been checked.
+    source_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="migrations_as_source",
+                                     null=True, blank=True)
+    target_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="migrations_as_target",
+                                     null=True, blank=True)
     entities = models.JSONField(default=list)
     options = models.JSONField(default=dict, blank=True)
     language_mapping = models.JSONField(default=dict, blank=True)
@@ -53,15 +56,25 @@ class StoreMigration(TenantModel):
     remigration_window_until = models.DateField(
         null=True, blank=True, help_text="Support may extend the free re-migration window up to this date."
     )
+    # The wizard form's one-time key: a second submit of the same form finds this draft instead of a new one.
+    wizard_key = models.CharField(max_length=64, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "wizard_key"], condition=~models.Q(wizard_key=""),
+                                    name="uniq_migration_wizard_key"),
+        ]
 
     def __str__(self) -> str:
         return f"Migration {self.id}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == MigrationState.DRAFT
 
 
 class MigrationRun(TenantModel):

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from .views import home, migrations, runs
+from .views import home, migrations, runs, wizard
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("migrations/", migrations.migration_list, name="migration-list"),
+    path("migrations/new/", wizard.wizard_setup, name="wizard-new"),
+    path("migrations/new/fields/", wizard.wizard_fields, name="wizard-fields"),
+    path("migrations/<uuid:migration_id>/", migrations.migration_detail, name="migration-detail"),
+    path("migrations/<uuid:migration_id>/setup/", wizard.wizard_setup, name="wizard-setup"),
+    path("migrations/<uuid:migration_id>/configure/", wizard.wizard_configure, name="wizard-configure"),
+    path("migrations/<uuid:migration_id>/review/", wizard.wizard_review, name="wizard-review"),
+    path("migrations/<uuid:migration_id>/start/", migrations.migration_run_start, name="migration-run-start"),
     path("runs/<uuid:run_id>/", runs.run_detail, name="run-detail"),
+    path("runs/<uuid:run_id>/live/", runs.run_live, name="run-live"),
+    path("runs/<uuid:run_id>/errors/", runs.run_errors_page, name="run-errors"),
+    path("runs/<uuid:run_id>/errors.csv", runs.run_errors_csv, name="run-errors-csv"),
+    path("runs/<uuid:run_id>/cancel/", runs.run_cancel_view, name="run-cancel"),
 ]

@@ -9,8 +9,8 @@ from connectors.entities import ENTITY_ORDER
 
 from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, RunKind, RunStatus
 from ..errors import ApplicationError
-from ..models import EntityProgress, MigrationRun, StoreMigration
-from .rules import quote_run
+from ..models import EntityProgress, MigrationRun, RecordError, StoreMigration
+from .rules import Quote, quote_run
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,9 @@ def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict |
     queued or running raises ApplicationError carrying the active run's id (double submits are harmless)."""
     if kind not in AVAILABLE_KINDS:
         raise ApplicationError(f"Run kind {kind!r} is not available; choose demo or full.", field="kind")
+    if migration.is_draft or migration.source_store is None or migration.target_store is None:
+        raise ApplicationError("Finish setting up this migration (stores and entities) before starting it.",
+                               field="kind")
     for role, store in (("source", migration.source_store), ("target", migration.target_store)):
         if not store.last_check_ok:
             raise ApplicationError(
@@ -105,3 +108,61 @@ def run_resume(*, run: MigrationRun) -> MigrationRun:
         _enqueue_advance(run.pk)
     run.refresh_from_db()
     return run
+
+
+RETRYABLE_RUN_STATUSES = (RunStatus.COMPLETED_WITH_ERRORS, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+def run_retry_failed(*, run: MigrationRun, user=None) -> MigrationRun:
+    """Start a new run of `run`'s migration (same kind, through run_start and all its checks: one active
+    run per migration, both stores checked) that migrates again only the records `run` has record errors
+    for, through the same page path as any run (id map, reconciliation, record errors):
+
+    - an entity whose record errors all name a source id is read record by record, with `Connector.get`
+      of those ids (`params["only"]`); a record gone from the source becomes a new record error;
+    - an entity with a record error that names no source id (e.g. a page that could not be read) cannot
+      be narrowed down, so it is read whole; the id map makes that safe: records already migrated are
+      skipped, not written twice;
+    - a failed record the target already has (partly migrated, or a reference left empty) is written
+      again in place, never created twice (`params["retry_ids"]`);
+    - entities without record errors are not read: their progress rows start done with a total of 0.
+
+    The retry is free (its quote says so), never clears the target and leaves the migration's state as
+    it was. Records that `run` never reached (it failed or was cancelled half-way) are not part of it:
+    resuming that run (run_resume) migrates them. Raises ApplicationError when there is nothing to retry
+    or when run_start refuses."""
+    if run.is_active:
+        raise ApplicationError("This run is still in progress; retry its failed records once it has finished.")
+    if run.status not in RETRYABLE_RUN_STATUSES:
+        raise ApplicationError("This run completed without errors: there is nothing to retry.")
+    migration = run.migration
+    failed_ids: dict[str, dict[str, None]] = {}  # entity -> source ids, in the order they failed
+    read_whole: set[str] = set()
+    errors = RecordError.objects.filter(run=run, entity__in=migration.entities).order_by("id")
+    for entity, source_id in errors.values_list("entity", "source_id"):
+        if source_id:
+            failed_ids.setdefault(entity, {})[source_id] = None
+        else:
+            read_whole.add(entity)
+    retried = set(failed_ids) | read_whole
+    if not retried:
+        raise ApplicationError("This run has no record errors to retry.")
+    retry_ids = {entity: list(ids) for entity, ids in failed_ids.items()}
+    only = {entity: ids for entity, ids in retry_ids.items() if entity not in read_whole}
+    params = {"retry_of": str(run.pk), "only": only, "retry_ids": retry_ids}
+    counts = (migration.source_store.last_check_info or {}).get("counts", {})
+    entity_counts = {e: len(only[e]) if e in only else int(counts.get(e, 0)) for e in sorted(retried)}
+    quote = Quote(kind=run.kind, entity_counts=entity_counts, billable_entities=0, amount_cents=0,
+                  currency=settings.MIGRATOR_CURRENCY, rule=f"Retrying the failed records of run {run.pk} is free.")
+    with transaction.atomic():
+        retry = run_start(migration=migration, kind=run.kind, user=user, params=params)
+        MigrationRun.objects.filter(pk=retry.pk).update(quote=quote.as_dict(), charge_cents=0)
+        now = timezone.now()
+        EntityProgress.objects.filter(run=retry).exclude(entity__in=retried).update(
+            status=EntityStatus.DONE, total=0, started_at=now, finished_at=now
+        )
+        for entity, ids in only.items():
+            EntityProgress.objects.filter(run=retry, entity=entity).update(total=len(ids))
+    retry.refresh_from_db()
+    logger.info("run %s retries the failed records of run %s (%s)", retry.pk, run.pk, entity_counts)
+    return retry

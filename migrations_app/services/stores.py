@@ -13,25 +13,20 @@ from connectors.registry import all_connectors
 from ..errors import ApplicationError, ValidationFailed
 from ..models import Store, StoreMigration
 from .connections import connector_for
-from .crypto import credentials_encrypt, mask_secret
+from .crypto import credentials_decrypt, credentials_encrypt, mask_secret
 
 logger = logging.getLogger(__name__)
 
 
-def _normalize_url(url: str) -> str:
+def normalize_store_url(url: str) -> str:
     url = (url or "").strip()
     if url and "://" not in url:
         url = "https://" + url
     return url.rstrip("/")
 
 
-def store_create(*, organization: Organization, platform: str, url: str, credentials: dict[str, str]) -> Store:
-    """Validate and save a store; credentials are encrypted and only a masked hint is kept in clear."""
-    errors: dict[str, list[str]] = {}
-    cls = all_connectors().get(platform)
-    if cls is None:
-        errors["platform"] = [f"Unknown platform {platform!r}. Choose one of: {', '.join(sorted(all_connectors()))}."]
-    url = _normalize_url(url)
+def _clean_url(url: str, errors: dict[str, list[str]]) -> str:
+    url = normalize_store_url(url)
     if not url:
         errors["url"] = ["Enter the store's address."]
     elif not url.startswith(("http://", "https://")):
@@ -41,27 +36,63 @@ def store_create(*, organization: Organization, platform: str, url: str, credent
             check_url_is_public(url)
         except ConnectorError as exc:
             errors["url"] = [exc.message]
+    return url
+
+
+def _clean_credentials(cls, credentials: dict, errors: dict[str, list[str]], *,
+                       keep: dict[str, str] | None = None) -> dict[str, str]:
+    """Declared fields only, stripped. A blank field keeps the value in `keep` (the saved one), if any."""
     clean: dict[str, str] = {}
-    if cls is not None:
-        for field in cls.credential_fields:
-            value = str((credentials or {}).get(field.key, "")).strip()
-            if field.required and not value:
-                errors.setdefault(f"credentials.{field.key}", []).append(f"{field.label} is required.")
-            if value:
-                clean[field.key] = value
-    if errors:
-        raise ValidationFailed(errors)
-    hint = {
+    for field in cls.credential_fields:
+        value = str((credentials or {}).get(field.key, "") or "").strip() or (keep or {}).get(field.key, "")
+        if field.required and not value:
+            errors.setdefault(f"credentials.{field.key}", []).append(f"{field.label} is required.")
+        if value:
+            clean[field.key] = value
+    return clean
+
+
+def _hint(cls, clean: dict[str, str]) -> dict[str, str]:
+    return {
         f.key: (mask_secret(clean.get(f.key, "")) if f.secret else clean.get(f.key, ""))
         for f in cls.credential_fields
     }
+
+
+def store_create(*, organization: Organization, platform: str, url: str, credentials: dict[str, str]) -> Store:
+    """Validate and save a store; credentials are encrypted and only a masked hint is kept in clear."""
+    errors: dict[str, list[str]] = {}
+    cls = all_connectors().get(platform)
+    if cls is None:
+        errors["platform"] = [f"Unknown platform {platform!r}. Choose one of: {', '.join(sorted(all_connectors()))}."]
+    url = _clean_url(url, errors)
+    clean = _clean_credentials(cls, credentials, errors) if cls is not None else {}
+    if errors:
+        raise ValidationFailed(errors)
     return Store.objects.create(
         organization=organization,
         platform=platform,
         url=url,
         credentials_encrypted=credentials_encrypt(clean),
-        credentials_hint=hint,
+        credentials_hint=_hint(cls, clean),
     )
+
+
+def store_update(*, store: Store, url: str, credentials: dict[str, str]) -> Store:
+    """Change a store's address and credentials. A blank credential keeps the saved one (the form never
+    shows secrets back). A changed store must be checked again, so the last check is forgotten."""
+    errors: dict[str, list[str]] = {}
+    cls = all_connectors()[store.platform]
+    url = _clean_url(url, errors)
+    clean = _clean_credentials(cls, credentials, errors, keep=credentials_decrypt(store.credentials_encrypted))
+    if errors:
+        raise ValidationFailed(errors)
+    store.url = url
+    store.credentials_encrypted = credentials_encrypt(clean)
+    store.credentials_hint = _hint(cls, clean)
+    store.last_check_ok = None
+    store.save(update_fields=["url", "credentials_encrypted", "credentials_hint", "last_check_ok"])
+    return store
 
 
 def store_check(*, store: Store) -> Store:
@@ -73,7 +104,8 @@ def store_check(*, store: Store) -> Store:
     except ConnectorError as exc:
         store.last_check_ok = False
         store.last_check_error = str(exc)
-        store.last_check_info = {"url": exc.url or store.url, "status": exc.status, "message": exc.message}
+        store.last_check_info = {"url": exc.url or store.url, "status": exc.status, "message": exc.message,
+                                 "detail": (exc.detail or "")[:500]}
         logger.info("store %s check failed: %s", store.pk, exc.message)
     else:
         store.last_check_ok = True

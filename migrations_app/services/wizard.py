@@ -1,14 +1,18 @@
 """Creating and configuring a migration: what the wizard, the API and the admin all call."""
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts.models import Organization
 from connectors.entities import ENTITY_ORDER, EntityType
 from connectors.registry import get_connector_class
 
-from ..enums import MigrationState
-from ..errors import ValidationFailed
-from ..models import Store, StoreMigration
+from ..enums import ACTIVE_RUN_STATUSES, MigrationState
+from ..errors import ApplicationError, ValidationFailed
+from ..models import MigrationRun, Store, StoreMigration
 from .rules import quote_run
+from .stores import normalize_store_url, store_check, store_create, store_update
+
+SIDES = ("source", "target")
 
 # Entities that cannot be migrated meaningfully without others (the rest of DEPENDENCIES only orders work).
 REQUIRED_DEPENDENCIES: dict[EntityType, tuple[EntityType, ...]] = {
@@ -131,3 +135,115 @@ def migration_quote(*, migration: StoreMigration) -> dict:
     counts = (migration.source_store.last_check_info or {}).get("counts", {})
     entity_counts = {e: int(counts.get(e, 0)) for e in migration.entities}
     return quote_run(kind="full", entity_counts=entity_counts).as_dict()
+
+
+def _draft_get_or_create(*, organization: Organization, user, wizard_key: str) -> StoreMigration:
+    """The draft this wizard form started, or a new one. The form's one-time key makes a double submit
+    (two quick clicks, a resent POST) land on the same draft instead of creating two."""
+    if wizard_key:
+        found = StoreMigration.objects.filter(organization=organization, wizard_key=wizard_key).first()
+        if found:
+            return found
+    try:
+        with transaction.atomic():
+            return StoreMigration.objects.create(
+                organization=organization, state=MigrationState.DRAFT, wizard_key=wizard_key[:64],
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        return StoreMigration.objects.get(organization=organization, wizard_key=wizard_key)
+
+
+def migration_setup_side(*, organization: Organization, user, migration: StoreMigration | None,
+                         wizard_key: str = "", side: str, platform: str, url: str,
+                         credentials: dict[str, str]) -> tuple[StoreMigration, Store]:
+    """The wizard's Setup step for one side: save the store (creating the draft migration on the first
+    check) and check its connection. Returns the migration and the checked store; the store's
+    `last_check_ok` / `last_check_info` say how the check went.
+
+    Before the first run a side can change platform or address freely (the draft goes back to
+    configuring); once a run has started only the credentials can change, because the id map ties
+    the migration to those two stores."""
+    if side not in SIDES:
+        raise ApplicationError(f"Unknown side {side!r}.", field="side")
+    with transaction.atomic():  # a refused store leaves no draft behind
+        if migration is None:
+            migration = _draft_get_or_create(organization=organization, user=user, wizard_key=wizard_key)
+        if migration.organization_id != organization.pk:
+            raise ApplicationError("Migration not found.")
+        store = _setup_store(organization=organization, migration=migration, side=side, platform=platform,
+                             url=url, credentials=credentials)
+    store = store_check(store=store)
+    return migration, store
+
+
+def _setup_store(*, organization, migration: StoreMigration, side: str, platform: str, url: str,
+                 credentials: dict[str, str]) -> Store:
+    if MigrationRun.objects.filter(migration=migration, status__in=ACTIVE_RUN_STATUSES).exists():
+        raise ApplicationError("A run of this migration is in progress; wait for it to end or cancel it.")
+    has_runs = MigrationRun.objects.filter(migration=migration).exists()
+    current: Store | None = getattr(migration, f"{side}_store")
+    other: Store | None = getattr(migration, f"{'target' if side == 'source' else 'source'}_store")
+    store = None
+    if current is not None and current.platform == platform:
+        shared = StoreMigration.objects.filter(organization=organization).exclude(pk=migration.pk).filter(
+            Q(source_store=current) | Q(target_store=current)).exists()
+        if has_runs and normalize_store_url(url) != current.url:
+            raise ValidationFailed({"url": [
+                "This migration has already run against this store; start a new migration for another address."]})
+        store = current if not shared else None
+    elif current is not None and has_runs:
+        raise ValidationFailed({"platform": [
+            "This migration has already run; start a new migration to use another platform."]})
+    if store is not None:
+        store = store_update(store=store, url=url, credentials=credentials)
+    else:
+        store = store_create(organization=organization, platform=platform, url=url, credentials=credentials)
+        setattr(migration, f"{side}_store", store)
+        migration.state = MigrationState.DRAFT  # the configuration must be confirmed again
+        migration.save()
+    if other is not None and other.url == store.url and other.platform == store.platform:
+        raise ValidationFailed({"url": ["The source and the target must be different stores."]})
+    return store
+
+
+def migration_setup_ready(*, migration: StoreMigration) -> None:
+    """Raise ValidationFailed unless both stores are saved and their last connection check passed."""
+    errors: dict[str, list[str]] = {}
+    for side in SIDES:
+        store: Store | None = getattr(migration, f"{side}_store")
+        if store is None:
+            errors[side] = [f"Enter the {side} store and check its connection."]
+        elif not store.last_check_ok:
+            errors[side] = [f"The connection to the {side} store ({store.url}) has not passed its check yet."]
+    if not errors and migration.source_store_id == migration.target_store_id:
+        errors["target"] = ["The target must be a different store from the source."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@transaction.atomic
+def migration_configure(*, migration: StoreMigration, entities: list[str], options: dict | None = None,
+                        language_mapping: dict | None = None, status_mapping: dict | None = None,
+                        group_mapping: dict | None = None) -> StoreMigration:
+    """The wizard's Configure step: validate against both connectors, save, quote; a draft becomes ready."""
+    migration_setup_ready(migration=migration)
+    locked = StoreMigration.objects.select_for_update().get(pk=migration.pk)
+    if MigrationRun.objects.filter(migration=locked, status__in=ACTIVE_RUN_STATUSES).exists():
+        raise ApplicationError("A run of this migration is in progress; change the configuration when it ends.")
+    chosen, clean_options = _validate(
+        organization=migration.organization, source_store=migration.source_store,
+        target_store=migration.target_store, entities=entities, options=options,
+        language_mapping=language_mapping, status_mapping=status_mapping, group_mapping=group_mapping,
+    )
+    migration.entities = chosen
+    migration.options = clean_options
+    # "" = do not migrate that language (the engine drops translations whose language maps to nothing).
+    migration.language_mapping = language_mapping or {}
+    migration.status_mapping = status_mapping or {}
+    migration.group_mapping = {k: v for k, v in (group_mapping or {}).items() if v}
+    if migration.state == MigrationState.DRAFT:
+        migration.state = MigrationState.READY
+    migration.quote = migration_quote(migration=migration)
+    migration.save()
+    return migration

@@ -1,5 +1,8 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 
 def home(request):
+    """Signed-in owners go straight to My Migrations; everybody else sees what the product does."""
+    if request.user.is_authenticated:
+        return redirect("migration-list")
     return render(request, "home.html")

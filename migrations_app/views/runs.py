@@ -1,23 +1,131 @@
+"""The run page: live progress (htmx polling of one partial), record errors with paging and CSV,
+cancel, and the Check Result report once the run has ended."""
+import csv
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from connectors.entities import EntityType
+from connectors.registry import all_connectors
 
-from ..selectors import run_errors, run_get, run_progress, run_totals
+from ..errors import ApplicationError
+from ..selectors import run_entity_stats, run_errors, run_get, run_throughput, run_totals
+from ..services.runs import run_cancel
+from .migrations import organization_of
+
+ERRORS_PER_PAGE = 25
+
+
+def _chart(points: list[tuple[float, float]], width: int = 600, height: int = 160) -> dict | None:
+    """Server-rendered SVG geometry for the throughput chart (records per minute over time)."""
+    if len(points) < 2:
+        return None
+    pad_left, pad_bottom, pad_top = 40, 18, 8
+    max_x = points[-1][0] or 1.0
+    max_y = max(p[1] for p in points) or 1.0
+    def x(v):
+        return pad_left + (width - pad_left - 4) * v / max_x
+    def y(v):
+        return pad_top + (height - pad_top - pad_bottom) * (1 - v / max_y)
+    line = " ".join(f"{x(px):.1f},{y(py):.1f}" for px, py in points)
+    base = height - pad_bottom
+    area = f"{x(0):.1f},{base} {line} {x(max_x):.1f},{base}"
+    minutes = max_x / 60
+    return {"width": width, "height": height, "line": line, "area": area, "base": base, "left": pad_left,
+            "max_y": round(max_y), "top": pad_top, "end_label": f"{minutes:.1f} min" if minutes >= 1
+            else f"{int(max_x)} s", "right": width - 4}
+
+
+def _live_context(run) -> dict:
+    now = timezone.now()
+    stats = run_entity_stats(run=run, now=now)
+    totals = run_totals(run=run)
+    migration = run.migration
+    connectors = all_connectors()
+    verification = run.verification or {}
+    checks = []
+    for entity, v in (verification.get("entities") or {}).items():
+        mismatched = sum(1 for s in v.get("sample", []) if s.get("missing") or
+                         any(not f["equal"] for f in s.get("fields", [])))
+        checks.append({"entity": entity, "label": EntityType(entity).label, "v": v, "mismatched": mismatched})
+    elapsed = ((run.finished_at or now) - run.started_at).total_seconds() if run.started_at else 0
+    return {
+        "run": run, "migration": migration, "stats": stats, "totals": totals, "checks": checks,
+        "verification": verification, "chart": _chart(run_throughput(run=run, now=now)),
+        "elapsed": int(elapsed),
+        "source_label": connectors[migration.source_store.platform].label,
+        "target_label": connectors[migration.target_store.platform].label,
+    }
 
 
 @login_required
 def run_detail(request, run_id):
-    if request.organization is None:
-        raise Http404
-    run = run_get(organization=request.organization, run_id=run_id)
-    progress = [
-        {"label": EntityType(p.entity).label, "p": p,
-         "percent": int(100 * (p.done + p.failed) / p.total) if p.total else (100 if p.status == "done" else 0)}
-        for p in run_progress(run=run)
-    ]
-    return render(request, "runs/detail.html", {
-        "run": run, "migration": run.migration, "progress": progress, "totals": run_totals(run=run),
-        "errors": run_errors(run=run)[:100], "verification": run.verification or {},
-    })
+    run = run_get(organization=organization_of(request), run_id=run_id)
+    return render(request, "runs/detail.html", {"nav": "migrations", **_live_context(run),
+                                                **_errors_context(request, run)})
+
+
+@login_required
+def run_live(request, run_id):
+    """The part of the run page that changes while the run works; polled every 2 s by htmx until it ends."""
+    run = run_get(organization=organization_of(request), run_id=run_id)
+    response = render(request, "runs/_live.html", _live_context(run))
+    if not run.is_active and request.GET.get("was_active"):
+        # The run just ended: reload once so the errors list and Check Result appear in full.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _errors_context(request, run) -> dict:
+    qs = run_errors(run=run)
+    entity = request.GET.get("entity", "")
+    if entity:
+        qs = qs.filter(entity=entity)
+    page = Paginator(qs, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    return {"errors_page": page, "errors_entity": entity,
+            "error_entities": [(e, EntityType(e).label) for e in
+                               run_errors(run=run).order_by().values_list("entity", flat=True).distinct()]}
+
+
+@login_required
+def run_errors_page(request, run_id):
+    run = run_get(organization=organization_of(request), run_id=run_id)
+    return render(request, "runs/_errors.html", {"run": run, **_errors_context(request, run)})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def run_errors_csv(request, run_id):
+    run = run_get(organization=organization_of(request), run_id=run_id)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(["entity", "source_id", "message", "excerpt", "created_at"])
+        for e in run_errors(run=run).iterator(chunk_size=2000):
+            yield writer.writerow([e.entity, e.source_id, e.message, e.excerpt, e.created_at.isoformat()])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-errors.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def run_cancel_view(request, run_id):
+    run = run_get(organization=organization_of(request), run_id=run_id)
+    try:
+        run_cancel(run=run)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The run is stopping. Records migrated so far stay on the target store.")
+    return redirect("run-detail", run_id=run.pk)
