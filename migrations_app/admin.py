@@ -2,19 +2,31 @@
 
 Credentials are never shown nor editable: `credentials_encrypted` is in no form and no display; only the
 masked `credentials_hint` is shown, read-only. Creation goes through the services (wizard, API), so the admin
-adds nothing; its actions (check a store, cancel or resume runs) call the same services as the API."""
+adds nothing; its actions (check a store, start, cancel, resume or retry runs, extend the re-migration
+window) call the same services as the API."""
 import json
 import uuid
+from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .errors import ApplicationError
 from .models import EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
-from .services.runs import run_cancel, run_resume, run_start
+from .services.remigration import (
+    REMIGRATION_WINDOW_DAYS,
+    migration_extend_remigration_window,
+    remigration_window_default,
+)
+from .services.runs import run_cancel, run_resume, run_retry_failed, run_start
 from .services.stores import store_check
 
 
@@ -121,6 +133,14 @@ class StoreAdmin(admin.ModelAdmin):
 # --- migrations -----------------------------------------------------------------------------------
 
 
+class RemigrationWindowForm(forms.Form):
+    until = forms.DateField(
+        label="Free re-migration window ends on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The last day the owner can re-run the migration at no charge. Must be in the future.",
+    )
+
+
 @admin.register(StoreMigration)
 class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
     list_display = ["id", "route", "state", "created_at", "organization"]
@@ -136,11 +156,11 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
     list_select_related = ["source_store", "target_store", "organization"]
     fields = [
         "id", "organization", "source_store", "target_store", "entities", "options_display", "language_mapping",
-        "status_mapping", "group_mapping", "state", "quote_display", "full_completed_at", "remigration_window_until",
+        "status_mapping", "group_mapping", "state", "quote_display", "full_completed_at", "remigration_window",
         "created_by", "created_at", "updated_at", "runs_link",
     ]
-    readonly_fields = [f for f in fields if f != "remigration_window_until"]
-    actions = ["start_demo", "start_full"]
+    readonly_fields = fields  # the window changes through the "extend" action (a service), like everything else
+    actions = ["start_demo", "start_full", "extend_remigration_window"]
 
     def has_add_permission(self, request) -> bool:
         return False  # services.wizard.migration_create validates a configuration against both connectors
@@ -150,8 +170,22 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="Source → target")
     def route(self, migration: StoreMigration) -> str:
-        source, target = migration.source_store, migration.target_store
-        return f"{source.platform} {source.url} → {target.platform} {target.url}"
+        def side(store: Store | None) -> str:
+            return f"{store.platform} {store.url}" if store is not None else "(not chosen yet)"
+
+        return f"{side(migration.source_store)} → {side(migration.target_store)}"
+
+    @admin.display(description="Free re-migration window")
+    def remigration_window(self, migration: StoreMigration) -> str:
+        today = timezone.localdate()
+        if migration.remigration_window_until:
+            until = migration.remigration_window_until
+            return f"Extended until {until:%Y-%m-%d}" + (" (ended)" if until < today else "")
+        if migration.full_completed_at:
+            until = timezone.localdate(migration.full_completed_at) + timedelta(days=REMIGRATION_WINDOW_DAYS)
+            return f"Until {until:%Y-%m-%d} ({REMIGRATION_WINDOW_DAYS} days after the full migration)" + (
+                " (ended)" if until < today else "")
+        return f"Opens when the full migration completes ({REMIGRATION_WINDOW_DAYS} days)"
 
     @admin.display(description="Options")
     def options_display(self, migration: StoreMigration) -> str:
@@ -179,6 +213,37 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
     @admin.action(description="Start a full migration run (on the owner's behalf)", permissions=["change"])
     def start_full(self, request, queryset):
         self._start(request, queryset, "full")
+
+    @admin.action(description="Extend the free re-migration window", permissions=["change"])
+    def extend_remigration_window(self, request, queryset):
+        """First POST (from the changelist): show a date form. Second POST ("apply"): set the date on every
+        selected migration, all or none."""
+        selected = list(queryset.select_related("source_store", "target_store"))
+        initial = {"until": max(remigration_window_default(migration=m) for m in selected)}
+        form = RemigrationWindowForm(request.POST if "apply" in request.POST else None, initial=initial)
+        if form.is_valid():
+            until = form.cleaned_data["until"]
+            try:
+                with transaction.atomic():
+                    for migration in selected:
+                        migration_extend_remigration_window(migration=migration, until=until)
+            except ApplicationError as exc:
+                form.add_error("until" if exc.field == "until" else None, exc.message)
+            else:
+                self.message_user(request, f"Free re-migration window extended until {until:%Y-%m-%d} for "
+                                           f"{len(selected)} migration(s).", messages.SUCCESS)
+                return None  # back to the changelist
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Extend the free re-migration window",
+            "opts": self.model._meta,
+            "form": form,
+            "migrations": selected,
+            "action_name": "extend_remigration_window",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/migrations_app/storemigration/extend_remigration_window.html",
+                                context)
 
     @admin.display(description="Runs")
     def runs_link(self, migration: StoreMigration) -> str:
@@ -237,7 +302,7 @@ class MigrationRunAdmin(UUIDSearchMixin, ReadOnlyAdmin):
     ]
     readonly_fields = fields
     inlines = [EntityProgressInline, RecordErrorInline]
-    actions = ["cancel_runs", "resume_runs"]
+    actions = ["cancel_runs", "resume_runs", "retry_failed_records"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -288,6 +353,19 @@ class MigrationRunAdmin(UUIDSearchMixin, ReadOnlyAdmin):
     @admin.action(description="Resume selected runs", permissions=["run_control"])
     def resume_runs(self, request, queryset):
         self._each_run(request, queryset, run_resume, "resumed")
+
+    @admin.action(description="Retry failed records", permissions=["run_control"])
+    def retry_failed_records(self, request, queryset):
+        for run in queryset.select_related("migration__source_store", "migration__target_store"):
+            try:
+                retry = run_retry_failed(run=run, user=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, f"Run {run.pk}: {exc.message}", messages.WARNING)
+            else:
+                url = reverse("admin:migrations_app_migrationrun_change", args=[retry.pk])
+                self.message_user(request, format_html(
+                    'Run {}: its failed records are being retried in <a href="{}">run {}</a>.', run.pk, url,
+                    retry.pk), messages.SUCCESS)
 
 
 @admin.register(RecordError)

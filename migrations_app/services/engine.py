@@ -12,6 +12,8 @@ Guarantees, and what gives them:
   After a crash the page is read again from the old checkpoint; its `pending` rows are reconciled with
   `find_by_natural_key` before anything is written.
 - A bad record never fails the run: it becomes a RecordError and the run ends `completed_with_errors`.
+  A retry run (runs.run_retry_failed) reads only the failed ids (`params["only"]`) with `get`, through
+  the same page path, and writes those the target already has again in place (`params["retry_ids"]`).
 - A dead worker is noticed by the heartbeat; the reaper (runs_reap) puts its work back on the queue.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -136,7 +139,7 @@ def run_finalize(*, run_id) -> None:
         updated = MigrationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
             status=status, verification=verification, finished_at=now, heartbeat_at=now
         )
-        if updated:
+        if updated and not run.params.get("retry_of"):  # a retry leaves the migration's state as it was
             migration = run.migration
             if run.kind == RunKind.DEMO and migration.state in (MigrationState.READY, MigrationState.DRAFT):
                 migration.state = MigrationState.DEMO_COMPLETED
@@ -180,6 +183,8 @@ def _clear_scope(run: MigrationRun) -> str | None:
     """What the clear phase deletes: the owner's choice with "clear current data on target", else, for a
     full run after a demo, the demo's records (it left out the links to records outside the demo, so the
     full run writes them again, whole)."""
+    if run.params.get("retry_of"):
+        return None  # a retry writes a few failed records again; it never deletes what earlier runs wrote
     options = run.migration.options or {}
     if options.get("clear_target") and run.kind in (RunKind.FULL, RunKind.REMIGRATION):
         return options.get("clear_scope", "created")
@@ -251,6 +256,9 @@ class StepContext:
     owner: str
     limit: int | None
     status_map: dict[str, str] = field(default_factory=dict)
+    # A retry of failed records (runs.run_retry_failed): source ids written again in place when the
+    # target already has them (partly migrated, or a reference left empty).
+    rewrite: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -316,6 +324,7 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
     ctx = StepContext(
         run=run, entity=EntityType(entity), source=source, target=target, owner=owner,
         limit=settings.MIGRATOR_DEMO_LIMIT if run.kind == RunKind.DEMO else None,
+        rewrite=frozenset((run.params.get("retry_ids") or {}).get(entity, ())),
     )
     ctx.status_map = _status_map(run, source, target)
     try:
@@ -338,8 +347,9 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
 def _step(ctx: StepContext) -> str:
     run, entity = ctx.run, ctx.entity
     progress = EntityProgress.objects.get(run=run, entity=entity)
+    only = (run.params.get("only") or {}).get(str(entity))  # a retry: just these source ids
     if progress.total is None:
-        total = ctx.source.count(entity)
+        total = len(only) if only is not None else ctx.source.count(entity)
         progress.total = min(total, ctx.limit) if ctx.limit is not None else total
         EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(total=progress.total)
     deadline = time.monotonic() + settings.MIGRATOR_BATCH_SECONDS
@@ -351,7 +361,10 @@ def _step(ctx: StepContext) -> str:
         entity, ctx.source.capabilities.page_size))
     if ctx.limit is not None:
         page_size = min(page_size, ctx.limit)
-    pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size)
+    if only is not None:
+        pages = _read_only(ctx, only, checkpoint=progress.checkpoint, page_size=page_size)
+    else:
+        pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size)
     for pages_done, page in enumerate(pages, start=1):
         remaining = None if ctx.limit is None else ctx.limit - processed
         outcome = _process_page(ctx, page, remaining)
@@ -371,6 +384,31 @@ def _step(ctx: StepContext) -> str:
             return "continued"
     progress.refresh_from_db()
     return _finish_entity(ctx, progress)
+
+
+def _read_only(ctx: StepContext, source_ids: list[str], *, checkpoint: dict | None, page_size: int
+               ) -> Iterator[Page]:
+    """Pages of just these source records, fetched one by one with `get` (a retry of failed records),
+    resuming after `checkpoint` {"only_index": n}. A record that is gone or unreadable becomes a page error."""
+    index = (checkpoint or {}).get("only_index", 0)
+    while index < len(source_ids):
+        chunk = source_ids[index: index + page_size]
+        index += len(chunk)
+        items: list[Canonical] = []
+        errors: list[ConnectorRecordError] = []
+        for source_id in chunk:
+            try:
+                item = ctx.source.get(ctx.entity, source_id)
+            except ConnectorRecordError as exc:
+                errors.append(ConnectorRecordError(exc.message, source_id=exc.source_id or source_id,
+                                                   excerpt=exc.excerpt))
+                continue
+            if item is None:
+                errors.append(ConnectorRecordError("It no longer exists on the source store.", source_id=source_id))
+            else:
+                items.append(item)
+        yield Page(items=items, errors=errors, total=len(source_ids),
+                   next_checkpoint={"only_index": index} if index < len(source_ids) else None)
 
 
 def _cancel_requested(run_id) -> bool:
@@ -487,11 +525,13 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
 
     to_create: list[tuple[Canonical, Canonical]] = []  # (source item, transformed item)
     suspects: list[tuple[IdMap, str, Canonical, Canonical]] = []  # pending rows: written before a crash?
+    rewrites: list[tuple[IdMap, Canonical, Canonical]] = []  # done rows a retry writes again in place
     for item in items:
-        if remaining is not None and out.counted + len(to_create) >= remaining:
+        if remaining is not None and out.counted + len(to_create) + len(rewrites) >= remaining:
             break
         row = existing.get(item.source_id)
-        if row is not None and row.state == IdMapState.DONE:
+        done = row is not None and row.state == IdMapState.DONE
+        if done and item.source_id not in ctx.rewrite:
             out.already += 1
             continue
         try:
@@ -505,6 +545,9 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             out.errors.append((item.source_id, exc.message, excerpt(item.model_dump(mode="json"))))
             continue
         out.deferred.extend(deferred)
+        if done:
+            rewrites.append((row, item, transformed))
+            continue
         key = (row.natural_key or transformed.natural_key()) if row is not None else None
         if key:  # pending: the write may have happened before a crash
             suspects.append((row, key, item, transformed))
@@ -525,6 +568,11 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
                 _save_children(ctx, children[key])
                 out.created += 1
 
+    for row, item, transformed in rewrites:
+        result = ctx.target.update(entity, row.target_id, transformed)
+        out.results.append(((item, transformed), result))
+        _tally(out, item, result, created=False)
+
     if not to_create:
         return out
 
@@ -540,16 +588,23 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
     # 2. The write.
     results = ctx.target.create(entity, [t for _, t in to_create])
     # 3. Outcome, committed with progress by _commit_page.
-    out.results = list(zip(to_create, results, strict=True))
-    for (item, _), result in out.results:
-        out.errors.extend((item.source_id, f"Partly migrated: {w}", "") for w in result.warnings)
-        if result.ok:
-            out.created += 1
-        else:
-            out.failed += 1
-            out.errors.append((item.source_id, result.error or "The target refused the record.",
-                               excerpt(item.model_dump(mode="json"))))
+    for (item, transformed), result in zip(to_create, results, strict=True):
+        out.results.append(((item, transformed), result))
+        _tally(out, item, result, created=True)
     return out
+
+
+def _tally(out: PageOutcome, item: Canonical, result: WriteResult, *, created: bool) -> None:
+    """Count one write's outcome: a create or, with `created=False`, an update in place."""
+    out.errors.extend((item.source_id, f"Partly migrated: {w}", "") for w in result.warnings)
+    if result.ok and created:
+        out.created += 1
+    elif result.ok:
+        out.updated += 1
+    else:
+        out.failed += 1
+        out.errors.append((item.source_id, result.error or "The target refused the record.",
+                           excerpt(item.model_dump(mode="json"))))
 
 
 def _complete_interrupted(ctx: StepContext, item: Canonical, transformed: Canonical, target_id: str,

@@ -107,17 +107,6 @@ def test_admin_migration_search_by_uuid_and_email(admin_client, data):
         assert str(other.pk).encode() not in response.content
 
 
-def test_admin_migration_remigration_window_is_editable(admin_client, data):
-    migration = data["migration"]
-
-    response = admin_client.post(_change(migration), {"remigration_window_until": "2031-01-31", "state": "live"})
-
-    assert response.status_code == 302
-    migration.refresh_from_db()
-    assert str(migration.remigration_window_until) == "2031-01-31"
-    assert migration.state == "ready"
-
-
 def test_admin_run_search_by_migration_id(admin_client, data):
     run = data["run"]
     other = RunFactory()
