@@ -2,13 +2,15 @@
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.services import api_token_get_or_create
+from accounts.services import api_token_create
 from tests.factories import UserFactory, organization_of
 
 
 def token_client(user) -> APIClient:
+    """A client sending `Authorization: Token <key>` with a new token of `user` in its first organization."""
+    _token, key = api_token_create(user=user, organization=organization_of(user), name="tests")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_get_or_create(user=user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

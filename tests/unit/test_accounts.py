@@ -3,9 +3,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
-from accounts.models import Membership
+from accounts.keys import key_hash
+from accounts.models import ApiToken, Membership
 from accounts.selectors import organization_for_user
 from accounts.services import user_create
 
@@ -20,11 +20,17 @@ def test_signup_creates_a_personal_organization_with_the_user_as_owner(client, d
     assert organization_for_user(user=user) == membership.organization
 
 
-def test_api_token_command_prints_the_users_token(db):
+def test_api_token_command_creates_a_token_and_prints_its_key_once(db):
     user = user_create(email="tok@shop.example", password="x-123456789")
     out = StringIO()
-    call_command("api_token", "TOK@shop.example", stdout=out)
-    assert out.getvalue().strip() == Token.objects.get(user=user).key
+    call_command("api_token", "TOK@shop.example", "--name", "ci", stdout=out)
+    key = out.getvalue().strip()
+    token = ApiToken.objects.get(user=user)
+    assert token.name == "ci" and token.key_hash == key_hash(key) and token.prefix == key[:8]
+    assert token.organization == organization_for_user(user=user)
+    assert not ApiToken.objects.filter(key_hash=key).exists()  # the key itself is stored nowhere
+    with pytest.raises(CommandError, match="already have a token"):
+        call_command("api_token", "tok@shop.example", "--name", "ci")
     with pytest.raises(CommandError, match="No user"):
         call_command("api_token", "nobody@shop.example")
 
