@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test install install-test services lint bench clean
+.PHONY: run test install install-test services chromium lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ run: install
 services:
 	bash .ci/services
 
-## test: the whole suite against real PostgreSQL, Redis and Celery workers
-test: install-test services
+## chromium: Debian's Chromium for the browser tests (installed if missing)
+chromium:
+	bash .ci/chromium
+
+## test: the whole suite against real PostgreSQL, Redis, Celery workers and headless Chromium
+test: install-test services chromium
 	$(BIN)/ruff check .
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cartmigrate} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/14} \

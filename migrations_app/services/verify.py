@@ -39,10 +39,13 @@ def _norm(value: Any) -> Any:
     return value
 
 
+UNMAPPED = "unmapped:"
+
+
 def _map_ids(ids: dict[str, dict[str, str]], entity: str, value: Any) -> Any:
     if isinstance(value, list):
-        return sorted(ids.get(entity, {}).get(str(v), f"unmapped:{v}") for v in value)
-    return ids.get(entity, {}).get(str(value), f"unmapped:{value}") if value else value
+        return sorted(ids.get(entity, {}).get(str(v), f"{UNMAPPED}{v}") for v in value)
+    return ids.get(entity, {}).get(str(value), f"{UNMAPPED}{value}") if value else value
 
 
 def _comparable(entity: EntityType, item: Canonical, *, ids: dict[str, dict[str, str]] | None,
@@ -66,8 +69,15 @@ def _comparable(entity: EntityType, item: Canonical, *, ids: dict[str, dict[str,
         elif name in ("category_ids", "product_ids") and isinstance(value, list):
             value = sorted(str(v) for v in value)
         if name == "lines":
+            products = (ids or {}).get("products", {})
+
+            def sku_of(line, products=products):  # a line of a product not migrated has no SKU on the target
+                if ids is not None and line.get("product_id") and str(line["product_id"]) not in products:
+                    return f"{UNMAPPED}{line['sku']}"
+                return line["sku"]
+
             value = sorted(
-                [{"sku": line["sku"], "quantity": line["quantity"], "total": line["total"]} for line in value or []],
+                [{"sku": sku_of(line), "quantity": line["quantity"], "total": line["total"]} for line in value or []],
                 key=lambda x: (x["sku"], x["quantity"]),
             )
         elif name == "variants":
@@ -84,9 +94,33 @@ def _comparable(entity: EntityType, item: Canonical, *, ids: dict[str, dict[str,
 
 def compare_records(entity: EntityType, source_item: Canonical, target_item: Canonical, *,
                     ids: dict[str, dict[str, str]], status_map: dict[str, str]) -> list[dict[str, Any]]:
+    """Field-by-field comparison. A reference to a record this migration did not migrate (outside a
+    demo's first records, or of an entity not selected) cannot be on the target: it is left out of the
+    comparison and said so in `note`, instead of counting as a difference."""
     left = _comparable(entity, source_item, ids=ids, status_map=status_map)
     right = _comparable(entity, target_item, ids=None, status_map=status_map)
-    return [{"field": k, "source": left[k], "target": right.get(k), "equal": left[k] == right.get(k)} for k in left]
+    out = []
+    for k, value in left.items():
+        note = ""
+        if isinstance(value, str) and value.startswith(UNMAPPED):
+            out.append({"field": k, "source": value, "target": right.get(k), "equal": True,
+                        "note": "refers to a record that was not migrated: not compared"})
+            continue
+        if k == "lines" and any(str(line["sku"]).startswith(UNMAPPED) for line in value):
+            kept = [line for line in value if not str(line["sku"]).startswith(UNMAPPED)]
+            theirs = list(right.get(k) or [])
+            equal = len(value) == len(theirs) and all(line in theirs for line in kept)
+            out.append({"field": k, "source": value, "target": right.get(k), "equal": equal,
+                        "note": f"{len(value) - len(kept)} line(s) of products that were not migrated: "
+                                "compared by count only"})
+            continue
+        if isinstance(value, list) and any(isinstance(v, str) and v.startswith(UNMAPPED) for v in value):
+            kept = [v for v in value if not (isinstance(v, str) and v.startswith(UNMAPPED))]
+            note = f"{len(value) - len(kept)} reference(s) to records that were not migrated: not compared"
+            value = kept
+        out.append({"field": k, "source": value, "target": right.get(k), "equal": value == right.get(k),
+                    "note": note})
+    return out
 
 
 def _sample_ids(migration_id, entity: str, size: int) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from ..services.runs import run_start
 
 def organization_of(request):
     """The tenant of this request; a signed-in user without an organization sees nothing (404)."""
-    if request.organization is None:
+    if not request.organization:  # a lazy object: falsy when the user has no organization
         raise Http404
     return request.organization
 

@@ -1,0 +1,106 @@
+"""Browser tests: Playwright driving the machine's Chromium (Debian's `chromium` package), headless.
+
+Playwright's own browser download is not used: CHROMIUM_PATH (default /usr/bin/chromium) names the
+binary. Screenshots go to test-artifacts/screenshots/, which CI keeps."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update", "--disable-dev-shm-usage",
+]
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 375, "height": 812}
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail(f"Chromium not found at {path}: install Debian's `chromium` package (make test does) "
+                    "or set CHROMIUM_PATH.", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    """One Chromium per test module, started after the test database exists.
+
+    Playwright's sync API runs an event loop in the test thread. The ORM calls that tests (and the
+    database flush after each test) make between browser steps are plain synchronous calls, so
+    Django's async guard is lifted while the browser is open, and only then (a deploy check run by
+    another test must not see it)."""
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            instance = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class PageWatch:
+    """Collects console errors and uncaught exceptions of a page; tests assert there are none."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+
+@pytest.fixture
+def new_page(browser):
+    """`new_page(viewport=DESKTOP) -> (page, watch)`; contexts are closed after the test."""
+    contexts = []
+
+    def make(viewport=DESKTOP):
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        return page, PageWatch(page)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def overflowing(page) -> list[str]:
+    """Elements that stick out of the viewport on the right, making the page scroll sideways (wide
+    tables scroll inside their own box instead). Empty when the page fits."""
+    return page.evaluate("""() => {
+      if (document.documentElement.scrollWidth <= window.innerWidth + 1) return [];
+      const out = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > window.innerWidth + 1 && !el.closest('.table-wrap')) {
+          out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                   (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
+                   ' right=' + Math.round(r.right));
+        }
+      }
+      return out.slice(0, 10);
+    }""")
+
+
+def fits_width(page) -> bool:
+    """The page does not scroll sideways at its viewport's width."""
+    return not overflowing(page)
