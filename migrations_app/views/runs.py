@@ -49,7 +49,8 @@ def _live_context(run) -> dict:
     connectors = all_connectors()
     verification = run.verification or {}
     checks = []
-    for entity, v in (verification.get("entities") or {}).items():
+    order = list(EntityType)  # jsonb does not keep key order: show entities in dependency order
+    for entity, v in sorted((verification.get("entities") or {}).items(), key=lambda kv: order.index(kv[0])):
         mismatched = sum(1 for s in v.get("sample", []) if s.get("missing") or
                          any(not f["equal"] for f in s.get("fields", [])))
         checks.append({"entity": entity, "label": EntityType(entity).label, "v": v, "mismatched": mismatched})

@@ -51,12 +51,23 @@ def browser(django_db_setup):
 
 
 class PageWatch:
-    """Collects console errors and uncaught exceptions of a page; tests assert there are none."""
+    """Collects console errors and uncaught exceptions of a page; tests assert there are none. The
+    browser's own "Failed to load resource" line for a page that is meant to be an error page (its
+    main document answered 404) is not an error of that page."""
 
     def __init__(self, page):
         self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        self.expected_status_urls: set[str] = set()
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def _console(self, message):
+        if message.type != "error":
+            return
+        if message.text.startswith("Failed to load resource") and \
+                (message.location or {}).get("url") in self.expected_status_urls:
+            return
+        self.errors.append(f"console: {message.text} ({(message.location or {}).get('url')})")
 
 
 @pytest.fixture

@@ -1,0 +1,53 @@
+"""Pages the journey test does not pass through, at 375 px and at desktop width: each renders, logs
+no console error and does not scroll sideways. Screenshots go to test-artifacts/screenshots/."""
+import pytest
+from allauth.account.models import EmailAddress
+
+from accounts.services import user_create
+from tests.factories import MigrationFactory, RecordErrorFactory, RunFactory, organization_of
+
+from .conftest import DESKTOP, MOBILE, overflowing, screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "Render-every-page-2026"
+PUBLIC = [("home", "/", 200), ("login", "/accounts/login/", 200), ("signup", "/accounts/signup/", 200),
+          ("password-reset", "/accounts/password/reset/", 200), ("not-found", "/no-such-page/", 404)]
+
+
+@pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["375px", "desktop"])
+def test_pages_render_cleanly(new_page, live_server, viewport):
+    owner = user_create(email="render@example.com", password=PASSWORD)
+    EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
+    migration = MigrationFactory(organization=organization_of(owner))
+    run = RunFactory(migration=migration, status="completed_with_errors")
+    RecordErrorFactory.create_batch(30, run=run)
+    width = "mobile" if viewport is MOBILE else "desktop"
+    page, watch = new_page(viewport)
+
+    for name, path, status in PUBLIC:
+        if status != 200:
+            watch.expected_status_urls.add(live_server.url + path)
+        assert page.goto(live_server.url + path).status == status, path
+        assert page.locator(".site-header").is_visible()
+        assert not overflowing(page), (path, overflowing(page))
+        screenshot(page, f"{name}-{width}")
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("input[name=login]", owner.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(live_server.url + "/migrations/")
+    for name, path in [("account", "/account/"), ("list-with-rows", "/migrations/"),
+                       ("run-with-errors", f"/runs/{run.pk}/"), ("password-change", "/accounts/password/change/")]:
+        assert page.goto(live_server.url + path).status == 200, path
+        assert not overflowing(page), (path, overflowing(page))
+        screenshot(page, f"{name}-{width}")
+
+    # The errors list pages in place (htmx) without leaving the run page.
+    page.goto(f"{live_server.url}/runs/{run.pk}/")
+    assert page.locator("[data-test=error-row]").count() == 25
+    page.click("[data-test=errors-next]")
+    page.wait_for_function("document.querySelectorAll('[data-test=error-row]').length === 5")
+    assert page.url.endswith(f"/runs/{run.pk}/")
+    assert not watch.errors, watch.errors
