@@ -129,3 +129,14 @@ def test_migration_of_other_organization_is_404(other_org_client, organization, 
 
     assert response.status_code == 404
     assert not migration.runs.exists()
+
+
+def test_wizard_draft_is_listed_and_cannot_start(api_client, organization):
+    draft = MigrationFactory(organization=organization, state="draft", target_store=None, entities=[])
+    listed = api_client.get("/api/v1/migrations/").json()
+    row = next(m for m in listed["results"] if m["id"] == str(draft.pk))
+    assert row["state"] == "draft" and row["target_store"] is None
+    response = api_client.post(f"/api/v1/migrations/{draft.pk}/runs/", {"kind": "demo"}, format="json")
+    assert response.status_code in (400, 409)
+    assert "Finish setting up" in response.json()["detail"]
+    assert not draft.runs.exists()
