@@ -6,9 +6,9 @@ adds nothing; its actions (check a store, start, cancel, resume or retry runs, e
 window) call the same services as the API."""
 import json
 import uuid
-from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import transaction
@@ -22,10 +22,10 @@ from django.utils.html import format_html, format_html_join
 from .errors import ApplicationError
 from .models import EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
 from .services.remigration import (
-    REMIGRATION_WINDOW_DAYS,
     migration_extend_remigration_window,
     remigration_window_default,
 )
+from .services.rules import remigration_window_end
 from .services.runs import run_cancel, run_resume, run_retry_failed, run_start
 from .services.stores import store_check
 
@@ -177,15 +177,15 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="Free re-migration window")
     def remigration_window(self, migration: StoreMigration) -> str:
-        today = timezone.localdate()
-        if migration.remigration_window_until:
-            until = migration.remigration_window_until
-            return f"Extended until {until:%Y-%m-%d}" + (" (ended)" if until < today else "")
-        if migration.full_completed_at:
-            until = timezone.localdate(migration.full_completed_at) + timedelta(days=REMIGRATION_WINDOW_DAYS)
-            return f"Until {until:%Y-%m-%d} ({REMIGRATION_WINDOW_DAYS} days after the full migration)" + (
-                " (ended)" if until < today else "")
-        return f"Opens when the full migration completes ({REMIGRATION_WINDOW_DAYS} days)"
+        end = remigration_window_end(full_completed_at=migration.full_completed_at,
+                                     extended_until=migration.remigration_window_until)
+        if end is None:
+            return f"Opens when the full migration completes ({settings.MIGRATOR_REMIGRATION_FREE_DAYS} days)"
+        if migration.remigration_window_until == end:
+            text = f"Extended until {end:%Y-%m-%d}"
+        else:
+            text = f"Until {end:%Y-%m-%d} ({settings.MIGRATOR_REMIGRATION_FREE_DAYS} days after the full migration)"
+        return text + (" (ended)" if end < timezone.localdate() else "")
 
     @admin.display(description="Options")
     def options_display(self, migration: StoreMigration) -> str:

@@ -56,6 +56,9 @@ class StoreMigration(TenantModel):
     remigration_window_until = models.DateField(
         null=True, blank=True, help_text="Support may extend the free re-migration window up to this date."
     )
+    # Smart update / recent data: per entity, the moment up to which source changes have been carried
+    # over (ISO 8601). Never later than the start of the run that set it.
+    high_water = models.JSONField(default=dict, blank=True)
     # The wizard form's one-time key: a second submit of the same form finds this draft instead of a new one.
     wizard_key = models.CharField(max_length=64, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -156,6 +159,9 @@ class IdMap(TenantModel):
     natural_key = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=10, choices=IdMapState.choices, default=IdMapState.PENDING)
     fields_hash = models.CharField(max_length=64, blank=True)
+    # Smart update baseline: field -> short hash of the value last written for each field of the
+    # target's update catalog, so a later run can tell what changed on the source and on the target.
+    synced = models.JSONField(default=dict, blank=True)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     run = models.ForeignKey(MigrationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
@@ -184,3 +190,67 @@ class RecordError(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.source_id}: {self.message[:60]}"
+
+
+class SmartUpdateConfig(TenantModel):
+    """What a migration's smart updates carry over and when: the owner's selection of fields per entity,
+    the conflict policy, what to do with records deleted on the source, and the schedule."""
+
+    class Policy(models.TextChoices):
+        SOURCE = "source", "Source wins (overwrite the target's edit)"
+        TARGET = "target", "Keep the target's edit"
+
+    class Deletions(models.TextChoices):
+        IGNORE = "ignore", "Leave them on the target"
+        ARCHIVE = "archive", "Unpublish / archive them on the target"
+
+    class Schedule(models.TextChoices):
+        ONCE = "once", "Only when I start it"
+        HOURLY = "hourly", "Every hour"
+        DAILY = "daily", "Every day"
+        WEEKLY = "weekly", "Every week"
+        INTERVAL = "interval", "Every N minutes"
+
+    migration = models.OneToOneField(StoreMigration, on_delete=models.CASCADE, related_name="smart_update")
+    fields = models.JSONField(default=dict, blank=True, help_text="entity -> fields kept in sync")
+    conflict_policy = models.CharField(max_length=10, choices=Policy.choices, default=Policy.SOURCE)
+    deletions = models.CharField(max_length=10, choices=Deletions.choices, default=Deletions.IGNORE)
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, default=Schedule.ONCE)
+    interval_minutes = models.PositiveIntegerField(default=60)
+    paused = models.BooleanField(default=False)
+    periodic_task = models.OneToOneField("django_celery_beat.PeriodicTask", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Smart update of {self.migration_id} ({self.schedule})"
+
+
+class ChangeRecord(TenantModel):
+    """One field of one record that a smart update (or its preview) found changed: old -> new, and the
+    target's own value when the target was edited too (a conflict)."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Updated"
+        CONFLICT = "conflict", "Conflict"
+        CREATE = "create", "New on the source"
+        ARCHIVE = "archive", "Deleted on the source"
+
+    run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="changes")
+    entity = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=191)
+    target_id = models.CharField(max_length=191, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    field = models.CharField(max_length=64, blank=True)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    target_value = models.JSONField(null=True, blank=True)
+    applied = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "entity"], name="change_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.source_id} {self.field}: {self.kind}"

@@ -9,7 +9,7 @@ from django.db import OperationalError
 
 from connectors.errors import RateLimited, TransientError
 
-from .services import engine
+from .services import engine, smart_update
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +63,10 @@ def run_finalize_task(run_id: str) -> None:
 @shared_task(name="migrations.runs_reap")
 def runs_reap_task() -> int:
     return engine.runs_reap()
+
+
+@shared_task(name="migrations.smart_update_scheduled")
+def smart_update_scheduled_task(migration_id: str) -> str | None:
+    """A smart update schedule fired (django-celery-beat); skipped when paused, live or busy."""
+    run = smart_update.smart_update_scheduled_run(migration_id=migration_id)
+    return str(run.pk) if run else None

@@ -228,8 +228,24 @@ class MigrationSerializer(serializers.ModelSerializer):
 class RunStartInputSerializer(serializers.Serializer):
     kind = inline_choice_field(
         [(k.value, k.label) for k in RunKind if k in AVAILABLE_KINDS],
-        help_text="demo: a free sample of each entity; full: everything, charged per the quote.",
+        help_text="demo: a free sample of each entity; full: everything, charged per the quote. After the full "
+        "migration: remigration, recent (records new on the source), smart_update (changes only).",
     )
+    params = serializers.JSONField(
+        required=False, default=dict,
+        help_text="remigration: {entities, options, language_mapping}; recent: {entities}; smart_update: "
+        "{fields: {entity: [field]}, conflict_policy: source|target, deletions: ignore|archive, preview: bool} "
+        "(defaults: the migration's smart-update settings).",
+    )
+
+    def validate_params(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Expected an object.")
+        allowed = {"entities", "options", "language_mapping", "fields", "conflict_policy", "deletions", "preview"}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise serializers.ValidationError(f"Unknown parameter(s): {', '.join(unknown)}.")
+        return value
 
 
 class RunSerializer(serializers.ModelSerializer):

@@ -184,7 +184,7 @@ class MigrationRunListApi(OrganizationApi):
 
     @extend_schema(
         tags=["runs"],
-        summary="Start a run (demo or full)",
+        summary="Start a run (demo, full, remigration, recent or smart_update)",
         description="At most one run of a migration is active: starting another while one is queued or running "
         "answers 409 with the active run's id.",
         request=RunStartInputSerializer,
@@ -199,7 +199,8 @@ class MigrationRunListApi(OrganizationApi):
         migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
         data = RunStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run = run_start(migration=migration, kind=data.validated_data["kind"], user=request.user)
+        run = run_start(migration=migration, kind=data.validated_data["kind"], user=request.user,
+                        params=data.validated_data.get("params") or None)
         return Response(RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
 

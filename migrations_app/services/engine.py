@@ -26,7 +26,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -40,8 +40,9 @@ from connectors.errors import ConfigError, ConnectorError
 from connectors.errors import RecordError as ConnectorRecordError
 
 from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, IdMapState, MigrationState, RunKind, RunStatus
-from ..models import EntityProgress, IdMap, MigrationRun, RecordError
+from ..models import ChangeRecord, EntityProgress, IdMap, MigrationRun, RecordError, StoreMigration
 from .connections import connector_for
+from .smart_update import NO_CONFLICT_CHECK, baseline, field_value, fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,21 @@ def _now():
 
 def _lease_delta() -> timedelta:
     return timedelta(seconds=settings.MIGRATOR_LEASE_SECONDS)
+
+
+def run_options(run: MigrationRun) -> dict:
+    """The target options this run works with: the migration's, with a re-migration's own choices on top."""
+    return {**(run.migration.options or {}), **(run.params.get("options") or {})}
+
+
+def run_language_mapping(run: MigrationRun) -> dict:
+    mapping = run.params.get("language_mapping")
+    return run.migration.language_mapping or {} if mapping is None else mapping
+
+
+def run_entities(run: MigrationRun) -> list[str]:
+    """The entities this run works on (a re-migration or smart update may take a subset)."""
+    return list(EntityProgress.objects.filter(run=run).order_by("position").values_list("entity", flat=True))
 
 
 # --- run level ---------------------------------------------------------------------------------------
@@ -128,10 +144,13 @@ def run_finalize(*, run_id) -> None:
     if run is None or run.status != RunStatus.RUNNING or run.phase != "verify":
         return
     MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=_now())
-    try:
-        verification = run_verify(run=run)
-    except ConnectorError as exc:
-        verification = {"error": f"Verification could not finish: {exc}"}
+    if run.params.get("preview"):
+        verification = {"preview": True}  # nothing was written: there is nothing to check
+    else:
+        try:
+            verification = run_verify(run=run)
+        except ConnectorError as exc:
+            verification = {"error": f"Verification could not finish: {exc}"}
     had_errors = RecordError.objects.filter(run=run).exists()
     status = RunStatus.COMPLETED_WITH_ERRORS if had_errors else RunStatus.COMPLETED
     now = _now()
@@ -150,6 +169,8 @@ def run_finalize(*, run_id) -> None:
                 migration.save(update_fields=["state", "full_completed_at", "updated_at"])
     if updated:
         logger.info("run %s finished: %s", run.pk, status)
+    if run.params.get("preview") or (run.params.get("scheduled") and status == RunStatus.COMPLETED):
+        return  # the owner is looking at the preview; a scheduled sync that went fine is not news
     run_notify_owner(run_id=run.pk)
 
 
@@ -185,7 +206,7 @@ def _clear_scope(run: MigrationRun) -> str | None:
     full run writes them again, whole)."""
     if run.params.get("retry_of"):
         return None  # a retry writes a few failed records again; it never deletes what earlier runs wrote
-    options = run.migration.options or {}
+    options = run_options(run)
     if options.get("clear_target") and run.kind in (RunKind.FULL, RunKind.REMIGRATION):
         return options.get("clear_scope", "created")
     demo_rows = IdMap.objects.filter(migration=run.migration, run__kind=RunKind.DEMO)
@@ -207,11 +228,12 @@ def run_clear(*, run_id) -> None:
         return
     migration = run.migration
     scope = run.params.get("clear_scope", "created")
-    target = connector_for(store=migration.target_store, options=migration.options)
+    target = connector_for(store=migration.target_store, options=run_options(run))
     deadline = time.monotonic() + settings.MIGRATOR_BATCH_SECONDS
     done = set(run.params.get("cleared", []))
+    selected = run_entities(run)
     try:
-        for entity in reversed([e for e in MODELS if str(e) in migration.entities]):
+        for entity in reversed([e for e in MODELS if str(e) in selected]):
             if str(entity) in done:
                 continue
             while time.monotonic() < deadline:
@@ -259,6 +281,18 @@ class StepContext:
     # A retry of failed records (runs.run_retry_failed): source ids written again in place when the
     # target already has them (partly migrated, or a reference left empty).
     rewrite: frozenset[str] = frozenset()
+    # A re-migration without "clear" writes every record it already migrated again, in place.
+    rewrite_all: bool = False
+    options: dict = field(default_factory=dict)
+    language_mapping: dict = field(default_factory=dict)
+    # Recent data and smart update read only what changed on the source since this moment.
+    since: datetime | None = None
+    # Smart update: the fields kept in sync for this entity (empty: only new records are created), the
+    # conflict policy, and whether this is a preview (nothing is written).
+    smart: bool = False
+    smart_fields: tuple[str, ...] = ()
+    policy: str = "source"
+    preview: bool = False
 
 
 @dataclass
@@ -271,6 +305,10 @@ class PageOutcome:
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (source_id, message, excerpt)
     deferred: list[dict] = field(default_factory=list)
     results: list[tuple[tuple[Canonical, Canonical], WriteResult]] = field(default_factory=list)
+    # Smart update: field-level changes found (written or, in a preview, only reported), and the new
+    # baselines of the id map rows it patched.
+    changes: list[dict] = field(default_factory=list)
+    synced: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def counted(self) -> int:
@@ -319,12 +357,19 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
         _release(run_id, entity, owner)
         return "inactive"
     migration = run.migration
+    options = run_options(run)
     source = connector_for(store=migration.source_store)
-    target = connector_for(store=migration.target_store, options=migration.options)
+    target = connector_for(store=migration.target_store, options=options)
+    smart = run.kind == RunKind.SMART_UPDATE and not run.params.get("retry_of")
     ctx = StepContext(
         run=run, entity=EntityType(entity), source=source, target=target, owner=owner,
         limit=settings.MIGRATOR_DEMO_LIMIT if run.kind == RunKind.DEMO else None,
         rewrite=frozenset((run.params.get("retry_ids") or {}).get(entity, ())),
+        rewrite_all=run.kind == RunKind.REMIGRATION and not run.params.get("retry_of"),
+        options=options, language_mapping=run_language_mapping(run),
+        since=_since(run, entity) if run.kind in (RunKind.RECENT, RunKind.SMART_UPDATE) else None,
+        smart=smart, smart_fields=tuple((run.params.get("fields") or {}).get(entity, ())),
+        policy=run.params.get("conflict_policy", "source"), preview=bool(run.params.get("preview")),
     )
     ctx.status_map = _status_map(run, source, target)
     try:
@@ -348,7 +393,7 @@ def _step(ctx: StepContext) -> str:
     run, entity = ctx.run, ctx.entity
     progress = EntityProgress.objects.get(run=run, entity=entity)
     only = (run.params.get("only") or {}).get(str(entity))  # a retry: just these source ids
-    if progress.total is None:
+    if progress.total is None and (ctx.since is None or only is not None):
         total = len(only) if only is not None else ctx.source.count(entity)
         progress.total = min(total, ctx.limit) if ctx.limit is not None else total
         EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(total=progress.total)
@@ -364,10 +409,15 @@ def _step(ctx: StepContext) -> str:
     if only is not None:
         pages = _read_only(ctx, only, checkpoint=progress.checkpoint, page_size=page_size)
     else:
-        pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size)
+        pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size,
+                                modified_since=ctx.since)
     for pages_done, page in enumerate(pages, start=1):
         remaining = None if ctx.limit is None else ctx.limit - processed
-        outcome = _process_page(ctx, page, remaining)
+        if progress.total is None and page.total is not None:  # a read of changes: its own count
+            progress.total = page.total
+            EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(total=page.total)
+        outcome = _process_smart_page(ctx, page) if ctx.smart and only is None else \
+            _process_page(ctx, page, remaining)
         processed += outcome.counted
         limit_reached = ctx.limit is not None and processed >= ctx.limit
         _commit_page(ctx, progress, page, outcome)
@@ -418,12 +468,18 @@ def _cancel_requested(run_id) -> bool:
 
 def _finish_entity(ctx: StepContext, progress: EntityProgress) -> str:
     _apply_deferred(ctx, progress)
+    if ctx.smart and ctx.run.params.get("deletions") == "archive":
+        _archive_deleted(ctx, progress)
     now = _now()
     changes: dict[str, Any] = {}
     if ctx.limit is not None:
         # A demo takes the first N records whose dependencies are in the demo; fewer may qualify.
         progress.refresh_from_db(fields=["done", "failed", "total"])
         changes["total"] = min(progress.total or 0, progress.done + progress.failed)
+    elif ctx.since is not None:
+        # A read of changes knows its size only at the end (some platforms filter client-side).
+        progress.refresh_from_db(fields=["done", "failed", "total"])
+        changes["total"] = progress.done + progress.failed
     with transaction.atomic():
         updated = EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(
             status=EntityStatus.DONE, finished_at=now, lease_owner="", lease_until=None, deferred=[], **changes
@@ -431,7 +487,39 @@ def _finish_entity(ctx: StepContext, progress: EntityProgress) -> str:
         if not updated:
             raise LeaseLost()
         _enqueue("run_advance_task", str(ctx.run.pk))
+    _raise_high_water(ctx)
     return "done"
+
+
+def _since(run: MigrationRun, entity: str) -> datetime | None:
+    """Where a read of changes starts: the entity's high-water mark minus the safety overlap. Before any
+    mark, the start of the last full migration (anything changed after it may not have been read)."""
+    mark = (run.migration.high_water or {}).get(str(entity))
+    if mark:
+        start = datetime.fromisoformat(mark)
+    else:
+        full = (MigrationRun.objects.filter(migration_id=run.migration_id, kind=RunKind.FULL,
+                                            started_at__isnull=False).order_by("-started_at").first())
+        start = full.started_at if full else None
+    if start is None:
+        return None
+    return start - timedelta(seconds=settings.MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS)
+
+
+def _raise_high_water(ctx: StepContext) -> None:
+    """After an entity finished reading the whole source (full, re-migration) or all its changes (recent,
+    smart update), every source change before this run started has been seen: the mark moves to the
+    run's start, never later (changes made during the run are read again next time)."""
+    run = ctx.run
+    if run.kind == RunKind.DEMO or ctx.preview or run.params.get("retry_of") or run.started_at is None:
+        return
+    with transaction.atomic():
+        migration = StoreMigration.objects.select_for_update().get(pk=run.migration_id)
+        marks = dict(migration.high_water or {})
+        current = marks.get(str(ctx.entity))
+        if current is None or datetime.fromisoformat(current) < run.started_at:
+            marks[str(ctx.entity)] = run.started_at.isoformat()
+            StoreMigration.objects.filter(pk=migration.pk).update(high_water=marks)
 
 
 def _apply_deferred(ctx: StepContext, progress: EntityProgress) -> None:
@@ -531,7 +619,7 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             break
         row = existing.get(item.source_id)
         done = row is not None and row.state == IdMapState.DONE
-        if done and item.source_id not in ctx.rewrite:
+        if done and not (ctx.rewrite_all or item.source_id in ctx.rewrite):
             out.already += 1
             continue
         try:
@@ -681,11 +769,11 @@ def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, s
         data["status"] = ctx.status_map.get(data["status"], data["status"])
     if ctx.entity == EntityType.CUSTOMER and data.get("group"):
         data["group"] = (ctx.run.migration.group_mapping or {}).get(data["group"], data["group"])
-    lang_map = ctx.run.migration.language_mapping or {}
+    lang_map = ctx.language_mapping or {}
     if lang_map and data.get("translations"):
         data["translations"] = {lang_map[lang]: values for lang, values in data["translations"].items()
                                 if lang_map.get(lang)}
-    if not ctx.run.migration.options.get("migrate_images", True):
+    if not ctx.options.get("migrate_images", True):
         data.pop("images", None)
         data.pop("image", None)
     return model.model_validate(data), deferred
@@ -712,16 +800,26 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
         locked = EntityProgress.objects.select_for_update().filter(pk=progress.pk, lease_owner=ctx.owner).first()
         if locked is None:
             raise LeaseLost()
+        catalog = ctx.target.capabilities.updatable_fields.get(ctx.entity, ())
         for (item, transformed), result in out.results:
             if result.ok:
                 IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity),
                                      source_id=item.source_id).update(
                     state=IdMapState.DONE, target_id=str(result.target_id), fields_hash=_hash(transformed),
+                    synced=baseline(ctx.entity, transformed, catalog),
                 )
                 _save_children(ctx, result.children)
             else:
                 IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id=item.source_id,
                                      state=IdMapState.PENDING).delete()
+        for source_id, synced in out.synced.items():
+            IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id=source_id).update(
+                synced=synced)
+        if out.changes:
+            ChangeRecord.objects.bulk_create(
+                ChangeRecord(organization_id=ctx.run.organization_id, run=ctx.run, entity=str(ctx.entity), **c)
+                for c in out.changes
+            )
         if out.errors:
             _store_errors(ctx, out.errors)
         written = {item.source_id: result.target_id for (item, _), result in out.results if result.ok}
@@ -740,3 +838,151 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
     # opposite order here would deadlock.
     MigrationRun.objects.filter(pk=ctx.run.pk).update(heartbeat_at=now)
     progress.checkpoint = page.next_checkpoint if page.next_checkpoint is not None else progress.checkpoint
+
+
+# --- smart update ------------------------------------------------------------------------------------
+_MISSING = "\x00missing"
+
+
+def _process_smart_page(ctx: StepContext, page: Page) -> PageOutcome:
+    """A page of source records changed since the high-water mark.
+
+    - A record the target does not have yet is created like in any run (a preview only reports it).
+    - A record already migrated is compared field by field on the selected fields only, against the
+      baseline stored when it was last written: an unchanged field is left alone; a changed one is
+      read on the target too. If the target's value also moved away from the baseline (an edit made
+      on the new store) and differs from the source's, that is a conflict: the policy decides (source
+      wins, the default, or keep the target's). The write is a field-level patch of exactly the
+      fields that are to change, so every other field edited on the target survives.
+    Every change is recorded (old -> new, and the target's value of a conflict)."""
+    entity = ctx.entity
+    items = list(page.items)
+    existing = {
+        row.source_id: row
+        for row in IdMap.objects.filter(migration_id=ctx.run.migration_id, entity=entity,
+                                        source_id__in=[i.source_id for i in items], state=IdMapState.DONE)
+    }
+    fresh = [i for i in items if i.source_id not in existing]
+    if ctx.preview:
+        out = PageOutcome()
+        out.failed += len(page.errors)
+        out.errors.extend((e.source_id, e.message, e.excerpt) for e in page.errors)
+        for item in fresh:
+            out.changes.append({"source_id": item.source_id, "kind": ChangeRecord.Kind.CREATE,
+                                "new": _label_of(item), "applied": False})
+            out.already += 1
+    else:
+        out = _process_page(ctx, Page(items=fresh, errors=page.errors, next_checkpoint=page.next_checkpoint), None)
+        for (item, _), result in out.results:
+            if result.ok:
+                out.changes.append({"source_id": item.source_id, "target_id": str(result.target_id),
+                                    "kind": ChangeRecord.Kind.CREATE, "new": _label_of(item), "applied": True})
+    if not existing or not ctx.smart_fields:
+        out.already += len(items) - len(fresh)
+        return out
+
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        if item.source_id in existing:
+            data = item.model_dump(mode="python")
+            for path, ref_entity in type(item).REFS.items():
+                for _, _, value in _iter_ref_values(data, path):
+                    if value:
+                        wanted[str(ref_entity)].add(str(value))
+    targets = _lookup(ctx.run.migration_id, wanted)
+    for item in items:
+        row = existing.get(item.source_id)
+        if row is None:
+            continue
+        try:
+            transformed, _ = _transform(ctx, item, targets)
+        except ConnectorRecordError as exc:
+            out.failed += 1
+            out.errors.append((item.source_id, exc.message, excerpt(item.model_dump(mode="json"))))
+            continue
+        base = row.synced or {}
+        new_values = {f: field_value(entity, transformed, f) for f in ctx.smart_fields}
+        moved = [f for f in ctx.smart_fields if fingerprint(new_values[f]) != base.get(f, _MISSING)]
+        if not moved:
+            out.already += 1
+            continue
+        current = ctx.target.get(entity, row.target_id)
+        if current is None:
+            out.failed += 1
+            out.errors.append((item.source_id, f"It is gone from the target store (id {row.target_id}); "
+                                               "run a re-migration to create it again.", ""))
+            continue
+        write: list[str] = []
+        synced = dict(base)
+        for name in moved:
+            theirs = field_value(entity, current, name)
+            synced[name] = fingerprint(new_values[name])
+            if theirs == new_values[name]:
+                continue  # the target already says the same
+            edited_on_target = (name not in NO_CONFLICT_CHECK and name in base
+                                and fingerprint(theirs) != base[name])
+            apply = not edited_on_target or ctx.policy == "source"
+            out.changes.append({
+                "source_id": item.source_id, "target_id": row.target_id, "field": name,
+                "kind": ChangeRecord.Kind.CONFLICT if edited_on_target else ChangeRecord.Kind.UPDATE,
+                "old": theirs, "new": new_values[name], "target_value": theirs if edited_on_target else None,
+                "applied": apply and not ctx.preview,
+            })
+            if apply:
+                write.append(name)
+        if ctx.preview:
+            out.already += 1
+            continue
+        if write:
+            result = ctx.target.update(entity, row.target_id, transformed, fields=write)
+            _tally(out, item, result, created=False)
+            if not result.ok:
+                for change in out.changes:
+                    if change["source_id"] == item.source_id and change.get("field") in write:
+                        change["applied"] = False
+                continue
+        else:
+            out.already += 1
+        out.synced[item.source_id] = synced
+    return out
+
+
+def _label_of(item: Canonical) -> str:
+    for name in ("name", "number", "email", "code", "title", "sku"):
+        value = getattr(item, name, None)
+        if value:
+            return str(value)[:200]
+    return item.source_id
+
+
+def _archive_deleted(ctx: StepContext, progress: EntityProgress) -> None:
+    """Records deleted on the source since they were migrated are unpublished / archived on the target
+    (status "archived" through a field-level patch), once; a preview only reports them."""
+    entity = ctx.entity
+    # Products have a status that means "not for sale any more"; other entities are left alone.
+    if entity != EntityType.PRODUCT or "status" not in ctx.target.capabilities.updatable_fields.get(entity, ()):
+        return
+    alive = set(ctx.source.list_ids(entity))
+    rows = (IdMap.objects.filter(migration_id=ctx.run.migration_id, entity=entity, state=IdMapState.DONE)
+            .exclude(source_id__in=alive).exclude(synced__has_key="__archived"))
+    changes, errors = [], []
+    for row in rows.iterator(chunk_size=500):
+        current = ctx.target.get(entity, row.target_id)
+        if current is None:
+            continue
+        if not ctx.preview:
+            result = ctx.target.update(entity, row.target_id, current.model_copy(update={"status": "archived"}),
+                                       fields=["status"])
+            if not result.ok:
+                errors.append((row.source_id, f"Could not archive it on the target: {result.error}", ""))
+                continue
+            IdMap.objects.filter(pk=row.pk).update(synced={**(row.synced or {}), "__archived": "1"})
+        changes.append(ChangeRecord(organization_id=ctx.run.organization_id, run=ctx.run, entity=str(entity),
+                                    source_id=row.source_id, target_id=row.target_id,
+                                    kind=ChangeRecord.Kind.ARCHIVE, field="status",
+                                    old=getattr(current, "status", None), new="archived",
+                                    applied=not ctx.preview))
+    ChangeRecord.objects.bulk_create(changes)
+    if errors:
+        _store_errors(ctx, errors)
+        EntityProgress.objects.filter(pk=progress.pk).update(failed=F("failed") + len(errors))

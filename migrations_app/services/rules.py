@@ -1,7 +1,10 @@
 """Pricing and run rules: plain functions over numbers from settings (unit-tested)."""
+import math
 from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def _tiers() -> list[tuple[int, int]]:
@@ -47,3 +50,66 @@ def quote_run(*, kind: str, entity_counts: dict[str, int]) -> Quote:
     amount = max(settings.MIGRATOR_MIN_PRICE_CENTS, price_for_entities(total)) if total else 0
     return Quote(kind, entity_counts, total, amount, settings.MIGRATOR_CURRENCY,
                  "Full migration: per-entity price by tiers of the total, with a minimum.")
+
+
+# --- after the full migration: the free window, re-migration, recent data, smart update -------------
+def remigration_window_end(*, full_completed_at: datetime | None, extended_until: date | None) -> date | None:
+    """Last day of the free re-migration window: MIGRATOR_REMIGRATION_FREE_DAYS after the full migration
+    completed, or the later date support set. None before the full migration completed."""
+    if full_completed_at is None:
+        return extended_until  # support may open a window ahead of time
+    end = timezone.localdate(full_completed_at) + timedelta(days=settings.MIGRATOR_REMIGRATION_FREE_DAYS)
+    return max(end, extended_until) if extended_until else end
+
+
+def _money(cents: int) -> str:
+    return f"{settings.MIGRATOR_CURRENCY} {cents / 100:,.2f}"
+
+
+def _capped_quote(*, kind: str, entity_counts: dict[str, int], full_total: int, cap: float,
+                  window_end: date | None, today: date, what: str) -> Quote:
+    """Free within the window while the total stays within `cap` × the full migration's total; the
+    entities beyond the cap are priced per entity; after the window all of it is priced."""
+    total = sum(entity_counts.values())
+    if window_end is None:
+        amount = price_for_entities(total)
+        return Quote(kind, entity_counts, total, amount, settings.MIGRATOR_CURRENCY,
+                     f"No completed full migration: all {total} entities are priced ({_money(amount)}).")
+    if today > window_end:
+        amount = price_for_entities(total)
+        return Quote(kind, entity_counts, total, amount, settings.MIGRATOR_CURRENCY,
+                     f"The free window ended on {window_end:%Y-%m-%d}: all {total} entities of this {what} are "
+                     f"priced ({_money(amount)}).")
+    allowance = math.floor(full_total * cap + 1e-9)
+    percent = round(cap * 100)
+    if total <= allowance:
+        return Quote(kind, entity_counts, 0, 0, settings.MIGRATOR_CURRENCY,
+                     f"Free: until {window_end:%Y-%m-%d} a {what} of up to {percent}% of the full migration's "
+                     f"{full_total} entities ({allowance}) costs nothing; this one has {total}.")
+    excess = total - allowance
+    amount = price_for_entities(excess)
+    return Quote(kind, entity_counts, excess, amount, settings.MIGRATOR_CURRENCY,
+                 f"Free up to {allowance} entities ({percent}% of the full migration's {full_total}) until "
+                 f"{window_end:%Y-%m-%d}; the {excess} beyond are priced ({_money(amount)}).")
+
+
+def quote_remigration(*, entity_counts: dict[str, int], full_total: int, window_end: date | None,
+                      today: date) -> Quote:
+    """Re-migration: free and unlimited in the window while within MIGRATOR_REMIGRATION_CAP (110 %)."""
+    return _capped_quote(kind="remigration", entity_counts=entity_counts, full_total=full_total,
+                         cap=settings.MIGRATOR_REMIGRATION_CAP, window_end=window_end, today=today,
+                         what="re-migration")
+
+
+def quote_recent(*, entity_counts: dict[str, int], full_total: int, window_end: date | None,
+                 today: date) -> Quote:
+    """Recent data: free in the window while under MIGRATOR_RECENT_CAP (10 %) of the full migration."""
+    return _capped_quote(kind="recent", entity_counts=entity_counts, full_total=full_total,
+                         cap=settings.MIGRATOR_RECENT_CAP, window_end=window_end, today=today,
+                         what="recent-data run")
+
+
+def quote_smart_update(*, entity_counts: dict[str, int]) -> Quote:
+    """Smart updates carry over changes only; they are included with a completed full migration."""
+    return Quote("smart_update", entity_counts, 0, 0, settings.MIGRATOR_CURRENCY,
+                 "Included with the full migration: a smart update carries over changes only.")

@@ -10,11 +10,12 @@ from connectors.entities import ENTITY_ORDER
 from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, RunKind, RunStatus
 from ..errors import ApplicationError
 from ..models import EntityProgress, MigrationRun, RecordError, StoreMigration
-from .rules import Quote, quote_run
+from .plans import run_plan
+from .rules import Quote
 
 logger = logging.getLogger(__name__)
 
-AVAILABLE_KINDS = (RunKind.DEMO, RunKind.FULL)
+AVAILABLE_KINDS = tuple(RunKind)
 
 
 def _enqueue_advance(run_id) -> None:
@@ -24,10 +25,12 @@ def _enqueue_advance(run_id) -> None:
 
 
 def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict | None = None) -> MigrationRun:
-    """Queue a run of `migration`. At most one run per migration is active: a second start while one is
-    queued or running raises ApplicationError carrying the active run's id (double submits are harmless)."""
+    """Queue a run of `migration` (kinds and their params: services/plans.py, which also prices it). At
+    most one run per migration is active: a second start while one is queued or running raises
+    ApplicationError carrying the active run's id (double submits are harmless)."""
     if kind not in AVAILABLE_KINDS:
-        raise ApplicationError(f"Run kind {kind!r} is not available; choose demo or full.", field="kind")
+        raise ApplicationError(f"Run kind {kind!r} does not exist; choose one of {', '.join(AVAILABLE_KINDS)}.",
+                               field="kind")
     if migration.is_draft or migration.source_store is None or migration.target_store is None:
         raise ApplicationError("Finish setting up this migration (stores and entities) before starting it.",
                                field="kind")
@@ -36,6 +39,7 @@ def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict |
             raise ApplicationError(
                 f"Check the connection to the {role} store ({store.url}) before starting a migration.", field="kind"
             )
+    plan = run_plan(migration=migration, kind=kind, params=params)
     try:
         with transaction.atomic():
             StoreMigration.objects.select_for_update().filter(pk=migration.pk).first()
@@ -44,16 +48,12 @@ def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict |
                 raise ApplicationError(
                     "A run of this migration is already in progress.", field="kind", extra={"run_id": str(active.pk)}
                 )
-            counts = (migration.source_store.last_check_info or {}).get("counts", {})
-            entity_counts = {e: int(counts.get(e, 0)) for e in migration.entities}
-            if kind == RunKind.DEMO:
-                entity_counts = {e: min(c, settings.MIGRATOR_DEMO_LIMIT) for e, c in entity_counts.items()}
-            quote = quote_run(kind=kind, entity_counts=entity_counts).as_dict()
+            quote = plan.quote.as_dict()
             run = MigrationRun.objects.create(
                 organization_id=migration.organization_id,
                 migration=migration,
                 kind=kind,
-                params=params or {},
+                params=plan.params,
                 quote=quote,
                 charge_cents=quote["amount_cents"],
                 requested_by=user if getattr(user, "is_authenticated", False) else None,
@@ -61,7 +61,7 @@ def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict |
             order = {str(e): i for i, e in enumerate(ENTITY_ORDER)}
             EntityProgress.objects.bulk_create(
                 EntityProgress(organization_id=migration.organization_id, run=run, entity=e, position=order[e])
-                for e in sorted(migration.entities, key=lambda e: order[e])
+                for e in sorted(plan.entities, key=lambda e: order[e])
             )
             _enqueue_advance(run.pk)
     except IntegrityError:

@@ -28,6 +28,29 @@ def migratable_entities(*, source: Store, target: Store) -> list[EntityType]:
     return [e for e in ENTITY_ORDER if e in readable and e in writable]
 
 
+def options_clean(*, target_cls, options: dict | None, errors: dict[str, list[str]],
+                  base: dict | None = None) -> dict:
+    """The target's declared options, from `base` (or their defaults) overridden by `options`; problems
+    are added to `errors["options"]`."""
+    declared = {o.key: o for o in target_cls.option_fields}
+    clean = {key: (base or {}).get(key, o.default) for key, o in declared.items()}
+    for key, value in (options or {}).items():
+        option = declared.get(key)
+        if option is None:
+            errors.setdefault("options", []).append(f"{target_cls.label} has no option {key!r}.")
+        elif option.type == "bool":
+            if not isinstance(value, bool):
+                errors.setdefault("options", []).append(f"{option.label}: expected true or false.")
+            clean[key] = bool(value)
+        elif option.type == "choice":
+            if value not in {c[0] for c in option.choices}:
+                errors.setdefault("options", []).append(
+                    f"{option.label}: choose one of {', '.join(c[0] for c in option.choices)}."
+                )
+            clean[key] = value
+    return clean
+
+
 def _validate(*, organization, source_store, target_store, entities, options, language_mapping,
               status_mapping, group_mapping) -> tuple[list[str], dict]:
     errors: dict[str, list[str]] = {}
@@ -64,22 +87,7 @@ def _validate(*, organization, source_store, target_store, entities, options, la
 
     target_cls = get_connector_class(target_store.platform)
     source_cls = get_connector_class(source_store.platform)
-    declared = {o.key: o for o in target_cls.option_fields}
-    clean_options = {key: o.default for key, o in declared.items()}
-    for key, value in (options or {}).items():
-        option = declared.get(key)
-        if option is None:
-            errors.setdefault("options", []).append(f"{target_cls.label} has no option {key!r}.")
-        elif option.type == "bool":
-            if not isinstance(value, bool):
-                errors.setdefault("options", []).append(f"{option.label}: expected true or false.")
-            clean_options[key] = bool(value)
-        elif option.type == "choice":
-            if value not in {c[0] for c in option.choices}:
-                errors.setdefault("options", []).append(
-                    f"{option.label}: choose one of {', '.join(c[0] for c in option.choices)}."
-                )
-            clean_options[key] = value
+    clean_options = options_clean(target_cls=target_cls, options=options, errors=errors)
 
     def statuses(cls, store) -> set[str]:
         return set(cls.order_statuses) or set((store.last_check_info or {}).get("order_statuses", []))

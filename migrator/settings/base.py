@@ -201,6 +201,15 @@ MIGRATOR_ALLOW_PRIVATE_URLS = env.bool("MIGRATOR_ALLOW_PRIVATE_URLS", default=Fa
 MIGRATOR_PRICE_TIERS = env.str("MIGRATOR_PRICE_TIERS", default="1000:5,10000:3,100000:2,0:1")
 MIGRATOR_MIN_PRICE_CENTS = env.int("MIGRATOR_MIN_PRICE_CENTS", default=2900)
 MIGRATOR_CURRENCY = env.str("MIGRATOR_CURRENCY", default="USD")
+# After a full migration: free re-migrations for this many days while their entity total stays within
+# MIGRATOR_REMIGRATION_CAP (1.10 = 110 %) of the full run's; "recent data" runs are free within the same
+# window while under MIGRATOR_RECENT_CAP (0.10 = 10 %) of it. Beyond a cap the excess is quoted.
+MIGRATOR_REMIGRATION_FREE_DAYS = env.int("MIGRATOR_REMIGRATION_FREE_DAYS", default=90)
+MIGRATOR_REMIGRATION_CAP = env.float("MIGRATOR_REMIGRATION_CAP", default=1.10)
+MIGRATOR_RECENT_CAP = env.float("MIGRATOR_RECENT_CAP", default=0.10)
+# Smart update: re-read what changed since the last high-water mark minus this overlap (clock skew and
+# writes in flight on the source when the mark was taken).
+MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS = env.int("MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS", default=300)
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 

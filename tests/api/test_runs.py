@@ -43,10 +43,26 @@ def test_run_start_unchecked_store_is_400_with_message(api_client, organization)
 def test_run_start_unknown_kind_is_field_error(api_client, organization):
     migration = MigrationFactory(organization=organization)
 
-    response = api_client.post(_runs_url(migration), {"kind": "smart_update"}, format="json")
+    response = api_client.post(_runs_url(migration), {"kind": "teleport"}, format="json")
 
     assert response.status_code == 400
     assert "kind" in response.json()["errors"]
+
+
+def test_run_start_after_full_kinds_need_a_full_migration(api_client, organization):
+    migration = MigrationFactory(organization=organization)
+
+    for kind in ("remigration", "recent", "smart_update"):
+        response = api_client.post(_runs_url(migration), {"kind": kind}, format="json")
+        assert response.status_code == 400, kind
+        assert "once the full migration has completed" in response.json()["detail"]
+    assert not migration.runs.exists()
+
+
+def test_run_start_unknown_param_is_field_error(api_client, organization):
+    migration = MigrationFactory(organization=organization)
+    response = api_client.post(_runs_url(migration), {"kind": "full", "params": {"bogus": 1}}, format="json")
+    assert response.status_code == 400 and "params" in response.json()["errors"]
 
 
 def test_migration_runs_list_shows_that_migrations_runs(api_client, organization):

@@ -40,7 +40,8 @@ def queue(monkeypatch):
     q = InlineQueue()
     monkeypatch.setattr(engine, "_enqueue", q)
     monkeypatch.setattr(connections, "get_connector_class", lambda platform: MemoryConnector)
-    monkeypatch.setattr("migrations_app.services.wizard.get_connector_class", lambda platform: MemoryConnector)
+    for module in ("wizard", "smart_update", "plans"):
+        monkeypatch.setattr(f"migrations_app.services.{module}.get_connector_class", lambda platform: MemoryConnector)
     return q
 
 

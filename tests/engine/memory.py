@@ -20,10 +20,13 @@ class MemoryConnector(Connector):
     label = "Memory"
     capabilities = Capabilities(
         read=frozenset(MODELS), write=frozenset(MODELS), batch_size=5, page_size=5,
-        updatable_fields={EntityType.PRODUCT: ("stock_quantity",)},
+        updatable_fields={EntityType.PRODUCT: ("stock_quantity", "stock_status", "price", "description", "status"),
+                          EntityType.ORDER: ("status", "shipments")},
+        modified_filter=frozenset(MODELS),
     )
     order_statuses = {"new": OrderStatus.PENDING, "paid": OrderStatus.PROCESSING, "shipped": OrderStatus.COMPLETED}
     creates = 0
+    reads: dict[str, int] = defaultdict(int)  # records yielded by read(), per entity (all instances)
 
     @property
     def store(self):
@@ -42,6 +45,9 @@ class MemoryConnector(Connector):
             + [(int(r["source_id"]), r) for r in BAD[self.base_url][entity]],
             key=lambda x: x[0],
         )
+        if modified_since is not None:
+            rows = [(i, r) for i, r in rows
+                    if not isinstance(r, dict) and r.updated_at is not None and r.updated_at >= modified_since]
         offset = (checkpoint or {}).get("offset", 0)
         while offset < len(rows):
             chunk = rows[offset: offset + size]
@@ -55,6 +61,7 @@ class MemoryConnector(Connector):
                         errors.append(exc)
                 else:
                     items.append(row)
+            type(self).reads[str(entity)] += len(chunk)
             yield Page(items=items, errors=errors, total=len(rows),
                        next_checkpoint={"offset": offset} if offset < len(rows) else None)
 
