@@ -209,14 +209,14 @@ class SmartUpdateConfig(TenantModel):
         HOURLY = "hourly", "Every hour"
         DAILY = "daily", "Every day"
         WEEKLY = "weekly", "Every week"
-        INTERVAL = "interval", "Every N minutes"
+        INTERVAL = "interval", "Every few minutes"
 
     migration = models.OneToOneField(StoreMigration, on_delete=models.CASCADE, related_name="smart_update")
     fields = models.JSONField(default=dict, blank=True, help_text="entity -> fields kept in sync")
     conflict_policy = models.CharField(max_length=10, choices=Policy.choices, default=Policy.SOURCE)
     deletions = models.CharField(max_length=10, choices=Deletions.choices, default=Deletions.IGNORE)
     schedule = models.CharField(max_length=10, choices=Schedule.choices, default=Schedule.ONCE)
-    interval_minutes = models.PositiveIntegerField(default=60)
+    interval_seconds = models.PositiveIntegerField(default=3600, help_text="For the 'interval' schedule.")
     paused = models.BooleanField(default=False)
     periodic_task = models.OneToOneField("django_celery_beat.PeriodicTask", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+")

@@ -17,6 +17,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
@@ -162,8 +163,9 @@ def _require_full(migration: StoreMigration) -> None:
 @transaction.atomic
 def smart_update_configure(*, migration: StoreMigration, fields: dict, conflict_policy: str = "source",
                            deletions: str = "ignore", schedule: str = "once",
-                           interval_minutes: int = 60) -> SmartUpdateConfig:
-    """Save what smart updates carry over and when, and (re)install the schedule."""
+                           interval_seconds: int = 3600) -> SmartUpdateConfig:
+    """Save what smart updates carry over and when, and (re)install the schedule. An interval is at
+    least MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS (5 minutes unless configured)."""
     _require_full(migration)
     errors: dict[str, list[str]] = {}
     try:
@@ -178,11 +180,12 @@ def smart_update_configure(*, migration: StoreMigration, fields: dict, conflict_
     if schedule not in SmartUpdateConfig.Schedule.values:
         errors["schedule"] = [f"Choose one of {', '.join(SmartUpdateConfig.Schedule.values)}."]
     try:
-        interval_minutes = int(interval_minutes)
+        interval_seconds = int(interval_seconds)
     except (TypeError, ValueError):
-        interval_minutes = 0
-    if schedule == SmartUpdateConfig.Schedule.INTERVAL and not 1 <= interval_minutes <= 7 * 24 * 60:
-        errors["interval_minutes"] = ["Enter a number of minutes between 1 and 10080 (a week)."]
+        interval_seconds = 0
+    shortest = settings.MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS
+    if schedule == SmartUpdateConfig.Schedule.INTERVAL and not shortest <= interval_seconds <= 7 * 24 * 3600:
+        errors["interval_seconds"] = [f"Choose an interval between {_human(shortest)} and a week."]
     if errors:
         raise ValidationFailed(errors)
     config, _ = SmartUpdateConfig.objects.select_for_update().get_or_create(
@@ -191,17 +194,21 @@ def smart_update_configure(*, migration: StoreMigration, fields: dict, conflict_
     config.conflict_policy = conflict_policy
     config.deletions = deletions
     config.schedule = schedule
-    config.interval_minutes = max(1, interval_minutes)
+    config.interval_seconds = max(1, interval_seconds)
     config.save()
     _install_schedule(config)
     return config
 
 
+def _human(seconds: int) -> str:
+    return f"{seconds // 60} minutes" if seconds >= 120 else f"{seconds} seconds"
+
+
 def _schedule_for(config: SmartUpdateConfig) -> dict[str, Any]:
     s = SmartUpdateConfig.Schedule
     if config.schedule == s.INTERVAL:
-        interval, _ = IntervalSchedule.objects.get_or_create(every=config.interval_minutes,
-                                                             period=IntervalSchedule.MINUTES)
+        interval, _ = IntervalSchedule.objects.get_or_create(every=config.interval_seconds,
+                                                             period=IntervalSchedule.SECONDS)
         return {"interval": interval, "crontab": None}
     if config.schedule == s.HOURLY:
         interval, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)

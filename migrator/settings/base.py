@@ -210,6 +210,8 @@ MIGRATOR_RECENT_CAP = env.float("MIGRATOR_RECENT_CAP", default=0.10)
 # Smart update: re-read what changed since the last high-water mark minus this overlap (clock skew and
 # writes in flight on the source when the mark was taken).
 MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS = env.int("MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS", default=300)
+# The shortest "every N minutes" schedule an owner may choose.
+MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS = env.int("MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS", default=300)
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 

@@ -1,0 +1,181 @@
+"""After a full WooCommerce -> WooCommerce migration over real HTTP, through a real Celery worker: the
+still-live source changes, the owner edits the new store, and smart updates carry over exactly the
+selected changes (preview first, a conflict, new records), on demand and on a schedule; re-migrations
+rewrite in place or clear and start over without duplicates."""
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from accounts.services import user_create
+from connectors.entities import EntityType, Order, OrderLine, Product, Shipment
+from migrations_app.enums import IdMapState, RunKind, RunStatus
+from migrations_app.models import ChangeRecord, EntityProgress, IdMap, MigrationRun
+from migrations_app.services.connections import connector_for
+from migrations_app.services.runs import run_start
+from migrations_app.services.smart_update import smart_update_configure, smart_update_pause
+
+from ..fixtures.worker import wait_for
+from .helpers import all_records, counts, make_migration, wait_finished
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+P, ORD = EntityType.PRODUCT, EntityType.ORDER
+ENTITIES = ["categories", "products", "customers", "orders"]
+OVERLAP = 2  # seconds; the seeded data is older than the full run by far more
+
+
+@pytest.fixture
+def owner():
+    return user_create(email="owner@smart.example", password="a-long-password-1")
+
+
+@pytest.fixture
+def migrated(owner, woo_store_factory, start_worker):
+    source = woo_store_factory("smart-source", products=40, customers=10, orders=30, seed=11)
+    target = woo_store_factory("smart-target")
+    migration = make_migration(owner, source, target, entities=ENTITIES)
+    worker = start_worker("smart", MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS=str(OVERLAP), beat=True)
+    full = run_start(migration=migration, kind="full", user=owner)
+    wait_finished(full, timeout=600, workers=[worker])
+    assert full.status == RunStatus.COMPLETED, full.error_message
+    time.sleep(OVERLAP + 1)  # source edits below are clearly after the mark minus the overlap
+    migration.refresh_from_db()
+    return migration, worker
+
+
+def _ids(migration, entity):
+    return dict(IdMap.objects.filter(migration=migration, entity=entity, state=IdMapState.DONE)
+                .values_list("source_id", "target_id"))
+
+
+def _run(migration, worker, owner=None, **params):
+    run = run_start(migration=migration, kind=RunKind.SMART_UPDATE, user=owner, params=params)
+    wait_finished(run, timeout=300, workers=[worker])
+    assert run.status == RunStatus.COMPLETED, (run.error_message, list(run.record_errors.all()[:5]))
+    return run
+
+
+def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
+    migration, worker = migrated
+    src, tgt = connector_for(store=migration.source_store), connector_for(store=migration.target_store)
+    products, orders = _ids(migration, "products"), _ids(migration, "orders")
+    simple = [p for p in all_records(migration.source_store, "products") if p.type == "simple"][:10]
+    assert len(simple) == 10
+    # On the source: 10 quantities, 10 orders' status and tracking, 5 new products and 5 new orders.
+    for i, product in enumerate(simple):
+        src.update(P, product.source_id, product.model_copy(update={"manage_stock": True, "stock_quantity": 500 + i}),
+                   fields=["stock_quantity"])
+    source_orders = [o for o in all_records(migration.source_store, "orders") if o.status != "completed"][:10]
+    assert len(source_orders) == 10
+    for i, order in enumerate(source_orders):
+        src.update(ORD, order.source_id, order.model_copy(update={
+            "status": "completed", "shipments": [Shipment(tracking_number=f"1Z{i:06d}", carrier="UPS")]}),
+            fields=["status", "shipments"])
+    new_products = src.create(P, [Product(source_id=f"n{i}", name=f"Fresh {i}", sku=f"FRESH-{i}", price=Decimal("9.90"),
+                                          manage_stock=True, stock_quantity=4) for i in range(5)])
+    assert all(r.ok for r in new_products)
+    customer = next(iter(all_records(migration.source_store, "customers")))
+    new_orders = src.create(ORD, [Order(source_id=f"o{i}", number=f"NEW-{i}", status="processing", email=customer.email,
+                                        customer_id=customer.source_id, total=Decimal("9.90"),
+                                        lines=[OrderLine(product_id=new_products[i].target_id, name=f"Fresh {i}",
+                                                         quantity=1, price=Decimal("9.90"), subtotal=Decimal("9.90"),
+                                                         total=Decimal("9.90"))])
+                                  for i in range(5)])
+    assert all(r.ok for r in new_orders)
+    # On the target: the owner rewrites 3 descriptions, and changes one quantity we also change (a conflict).
+    edited = simple[:3]
+    for product in edited:
+        current = tgt.get(P, products[product.source_id])
+        tgt.update(P, current.source_id, current.model_copy(update={"description": "Written for the new store"}),
+                   fields=["description"])
+    conflicted = simple[3]
+    current = tgt.get(P, products[conflicted.source_id])
+    tgt.update(P, current.source_id, current.model_copy(update={"manage_stock": True, "stock_quantity": 1}),
+               fields=["stock_quantity"])
+    target_before = counts(migration.target_store, ENTITIES)
+
+    smart_update_configure(migration=migration, fields={"products": ["stock_quantity", "stock_status"],
+                                                        "orders": ["status", "shipments"]})
+    # Preview: the same computation, nothing written.
+    preview = _run(migration, worker, owner, preview=True)
+    assert counts(migration.target_store, ENTITIES) == target_before
+    assert tgt.get(P, products[simple[5].source_id]).stock_quantity != 505
+    planned = set(ChangeRecord.objects.filter(run=preview).values_list("entity", "source_id", "field", "kind"))
+    assert not ChangeRecord.objects.filter(run=preview, applied=True).exists()
+
+    smart = _run(migration, worker, owner)
+    done = set(ChangeRecord.objects.filter(run=smart).values_list("entity", "source_id", "field", "kind"))
+    assert planned == done  # the preview listed exactly what the run then did
+    assert len([c for c in done if c[3] == "create" and c[0] == "products"]) == 5, done
+    assert len([c for c in done if c[3] == "create" and c[0] == "orders"]) == 5, done
+
+    # Exactly the changes, and the new records.
+    for i, product in enumerate(simple):
+        assert tgt.get(P, products[product.source_id]).stock_quantity == 500 + i
+    for product in edited:
+        assert tgt.get(P, products[product.source_id]).description == "Written for the new store"
+    for i, order in enumerate(source_orders):
+        written = tgt.get(ORD, orders[order.source_id])
+        assert written.status == "completed"
+        assert [s.tracking_number for s in written.shipments] == [f"1Z{i:06d}"]
+    after = counts(migration.target_store, ENTITIES)
+    assert after["products"] == target_before["products"] + 5 and after["orders"] == target_before["orders"] + 5
+    conflict = ChangeRecord.objects.get(run=smart, kind="conflict")
+    assert (conflict.entity, conflict.source_id, conflict.field, conflict.applied) == (
+        "products", conflicted.source_id, "stock_quantity", True)  # source wins by default
+    # Reads proportional to the change, not to the store: the records modified on the source since the
+    # full run started (ours, plus products whose stock the sandbox moved when orders were completed).
+    full = MigrationRun.objects.get(migration=migration, kind=RunKind.FULL)
+    since = full.started_at - timedelta(seconds=OVERLAP)
+    changed = {e: sum(1 for r in all_records(migration.source_store, e) if r.updated_at and r.updated_at >= since)
+               for e in ("products", "orders")}
+    read = {p.entity: p.done + p.failed for p in EntityProgress.objects.filter(run=smart)}
+    assert read["products"] <= changed["products"] < 40 and read["orders"] <= changed["orders"] == 15, (read, changed)
+
+    # Nothing changed since: the next run finds nothing to do.
+    again = _run(migration, worker, owner)
+    assert not ChangeRecord.objects.filter(run=again).exists()
+    assert counts(migration.target_store, ENTITIES) == after
+    src.http.close()
+    tgt.http.close()
+
+
+def test_schedule_runs_until_paused_then_remigrations_keep_one_copy(migrated, owner, settings):
+    """One migration for both (each full migration costs a minute of the suite)."""
+    migration, worker = migrated
+    settings.MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS = 1
+    smart_update_configure(migration=migration, fields={"products": ["stock_quantity"]}, schedule="interval",
+                           interval_seconds=3)
+
+    def scheduled_runs():
+        return MigrationRun.objects.filter(migration=migration, kind=RunKind.SMART_UPDATE,
+                                           params__scheduled=True)
+
+    wait_for(lambda: scheduled_runs().filter(status=RunStatus.COMPLETED).count() >= 2, timeout=120,
+             message="two scheduled smart updates", workers=[worker])
+    smart_update_pause(migration=migration)
+    paused_at = timezone.now()
+    time.sleep(10)  # several intervals
+    assert not scheduled_runs().filter(created_at__gt=paused_at).exists()
+    wait_for(lambda: not MigrationRun.objects.filter(migration=migration, status__in=["queued", "running"]).exists(),
+             timeout=60, message="the last scheduled run to end", workers=[worker])
+
+    # Re-migration without "clear": written again in place; with "clear": deleted and written anew.
+    before = counts(migration.target_store, ENTITIES)
+    ids_before = set(_ids(migration, "products").values())
+    in_place = run_start(migration=migration, kind=RunKind.REMIGRATION, user=owner, params={"entities": ["products"]})
+    wait_finished(in_place, timeout=300, workers=[worker])
+    assert in_place.status == RunStatus.COMPLETED, in_place.error_message
+    assert in_place.charge_cents == 0
+    assert counts(migration.target_store, ENTITIES) == before
+    assert set(_ids(migration, "products").values()) == ids_before
+
+    cleared = run_start(migration=migration, kind=RunKind.REMIGRATION, user=owner, params={
+        "entities": ["products", "orders"], "options": {"clear_target": True, "clear_scope": "created"}})
+    wait_finished(cleared, timeout=300, workers=[worker])
+    assert cleared.status == RunStatus.COMPLETED, cleared.error_message
+    assert counts(migration.target_store, ENTITIES) == before
+    assert set(_ids(migration, "products").values()).isdisjoint(ids_before)
+    assert cleared.verification["mismatches"] == 0
