@@ -217,3 +217,113 @@ class MigrationFilterForm(forms.Form):
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
     q = forms.CharField(required=False, max_length=200, label="Search",
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Migration id or store URL"}))
+
+
+# --- after the full migration --------------------------------------------------------------------------
+class EntitiesMixin:
+    def _entity_field(self, migration: StoreMigration, initial=None):
+        self.fields["entities"] = forms.MultipleChoiceField(
+            label="Entities", widget=forms.CheckboxSelectMultiple, required=True,
+            choices=[(e, EntityType(e).label) for e in migration.entities],
+            initial=initial if initial is not None else list(migration.entities),
+            error_messages={"required": "Select at least one entity."},
+        )
+
+
+class RemigrationForm(EntitiesMixin, forms.Form):
+    """Re-migrate: the entities, the target's options (clear the target first?) and the languages again."""
+
+    def __init__(self, *args, migration: StoreMigration, **kwargs):
+        kwargs.setdefault("prefix", "remig")
+        super().__init__(*args, **kwargs)
+        self.migration = migration
+        self._entity_field(migration)
+        target_cls = get_connector_class(migration.target_store.platform)
+        self.target_options = list(target_cls.option_fields)
+        for option in self.target_options:
+            field = _option_form_field(option)
+            field.initial = (migration.options or {}).get(option.key, option.default)
+            if option.key == CLEAR_TARGET.key:
+                field.initial = False  # clearing is a choice made each time, never inherited silently
+            self.fields[f"opt_{option.key}"] = field
+        target_languages = (migration.target_store.last_check_info or {}).get("languages") or []
+        self.language_names = []
+        for lang in (migration.source_store.last_check_info or {}).get("languages") or []:
+            name = f"lang_{lang}"
+            self.fields[name] = forms.ChoiceField(
+                label=lang, required=False, initial=(migration.language_mapping or {}).get(lang, lang),
+                choices=[("", "Do not migrate this language")] + [(t, t) for t in target_languages])
+            self.language_names.append(name)
+
+    @property
+    def option_fields(self):
+        return [self[f"opt_{o.key}"] for o in self.target_options]
+
+    @property
+    def language_fields(self):
+        return [self[n] for n in self.language_names]
+
+    def params(self) -> dict:
+        data = self.cleaned_data
+        options = {}
+        for option in self.target_options:
+            value = data.get(f"opt_{option.key}")
+            options[option.key] = (value or option.default) if option.type == "choice" else bool(value)
+        params = {"entities": data["entities"], "options": options}
+        if self.language_names:
+            params["language_mapping"] = {n[len("lang_"):]: data.get(n) or "" for n in self.language_names}
+        return params
+
+
+class RecentForm(EntitiesMixin, forms.Form):
+    def __init__(self, *args, migration: StoreMigration, **kwargs):
+        kwargs.setdefault("prefix", "recent")
+        super().__init__(*args, **kwargs)
+        self._entity_field(migration)
+
+    def params(self) -> dict:
+        return {"entities": self.cleaned_data["entities"]}
+
+
+class SmartUpdateForm(forms.Form):
+    """Which fields to keep in sync per entity, the conflict policy, deletions and the schedule."""
+
+    conflict_policy = forms.ChoiceField(label="When the same field was also edited on the target",
+                                        widget=forms.RadioSelect, choices=())
+    deletions = forms.ChoiceField(label="Records deleted on the source", widget=forms.RadioSelect, choices=())
+    schedule = forms.ChoiceField(label="Run", choices=())
+    interval_minutes = forms.IntegerField(label="Every (minutes)", required=False, min_value=1, max_value=10080)
+
+    def __init__(self, *args, migration: StoreMigration, config, catalog: dict[str, list[str]], labels: dict,
+                 **kwargs):
+        kwargs.setdefault("prefix", "smart")
+        super().__init__(*args, **kwargs)
+        from .models import SmartUpdateConfig
+
+        self.fields["conflict_policy"].choices = SmartUpdateConfig.Policy.choices
+        self.fields["deletions"].choices = SmartUpdateConfig.Deletions.choices
+        self.fields["schedule"].choices = SmartUpdateConfig.Schedule.choices
+        self.initial.update({"conflict_policy": config.conflict_policy, "deletions": config.deletions,
+                             "schedule": config.schedule, "interval_minutes": max(1, config.interval_seconds // 60)})
+        self.entity_names = []
+        for entity, names in catalog.items():
+            name = f"fields_{entity}"
+            self.fields[name] = forms.MultipleChoiceField(
+                label=EntityType(entity).label, required=False, widget=forms.CheckboxSelectMultiple,
+                choices=[(n, labels.get(n, n.replace("_", " ").capitalize())) for n in names],
+                initial=(config.fields or {}).get(entity, []))
+            self.entity_names.append(name)
+
+    @property
+    def entity_fields(self):
+        return [self[n] for n in self.entity_names]
+
+    def selection(self) -> dict[str, list[str]]:
+        return {n[len("fields_"):]: self.cleaned_data.get(n) or [] for n in self.entity_names
+                if self.cleaned_data.get(n)}
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        minutes = data.get("interval_minutes") or 60
+        return {"fields": self.selection(), "conflict_policy": data["conflict_policy"],
+                "deletions": data["deletions"], "schedule": data["schedule"], "interval_seconds": minutes * 60}

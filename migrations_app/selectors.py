@@ -8,7 +8,7 @@ from accounts.models import Organization
 from connectors.entities import EntityType
 
 from .enums import IdMapState, MigrationState
-from .models import EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
+from .models import ChangeRecord, EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
 
 
 def store_list(*, organization: Organization) -> QuerySet[Store]:
@@ -141,3 +141,16 @@ def run_throughput(*, run: MigrationRun, now=None, points: int = 30) -> list[tup
         index = int(max(0.0, (t - run.started_at).total_seconds()) // width)
         buckets[min(index, len(buckets) - 1)] += n
     return [(i * width, n * 60 / width) for i, n in enumerate(buckets)]
+
+
+def run_changes(*, run: MigrationRun) -> QuerySet[ChangeRecord]:
+    """What a smart update (or its preview) found changed, record by record and field by field."""
+    return ChangeRecord.objects.filter(organization=run.organization_id, run=run).order_by("id")
+
+
+def run_changes_summary(*, run: MigrationRun) -> list[dict]:
+    """Per entity and kind of change: how many, and how many were written."""
+    rows = (run_changes(run=run).order_by().values("entity", "kind")
+            .annotate(n=Count("pk"), applied=Count("pk", filter=Q(applied=True))).order_by("entity", "kind"))
+    return [{**r, "label": EntityType(r["entity"]).label, "kind_label": ChangeRecord.Kind(r["kind"]).label}
+            for r in rows]

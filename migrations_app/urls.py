@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import home, migrations, runs, wizard
+from .views import followup, home, migrations, runs, wizard
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -12,7 +12,12 @@ urlpatterns = [
     path("migrations/<uuid:migration_id>/configure/", wizard.wizard_configure, name="wizard-configure"),
     path("migrations/<uuid:migration_id>/review/", wizard.wizard_review, name="wizard-review"),
     path("migrations/<uuid:migration_id>/start/", migrations.migration_run_start, name="migration-run-start"),
+    path("migrations/<uuid:migration_id>/quote/", followup.migration_quote, name="migration-quote"),
+    path("migrations/<uuid:migration_id>/again/", followup.migration_followup_start, name="migration-followup-start"),
+    path("migrations/<uuid:migration_id>/smart-update/", followup.migration_smart_update,
+         name="migration-smart-update"),
     path("runs/<uuid:run_id>/", runs.run_detail, name="run-detail"),
+    path("runs/<uuid:run_id>/changes/", runs.run_changes_page, name="run-changes"),
     path("runs/<uuid:run_id>/live/", runs.run_live, name="run-live"),
     path("runs/<uuid:run_id>/errors/", runs.run_errors_page, name="run-errors"),
     path("runs/<uuid:run_id>/errors.csv", runs.run_errors_csv, name="run-errors-csv"),

@@ -81,7 +81,14 @@ def migration_detail(request, migration_id):
     migration = migration_get(organization=organization, migration_id=migration_id)
     if migration.is_draft:
         return redirect(wizard_step_url(migration))
-    runs = list(run_list(organization=organization, migration=migration).order_by("-created_at"))
+    return migration_detail_response(request, migration)
+
+
+def migration_detail_response(request, migration, *, bound: dict | None = None):
+    """The migration page; `bound` carries forms submitted with errors, shown next to their fields."""
+    from .followup import followup_context
+
+    runs = list(run_list(organization=migration.organization, migration=migration).order_by("-created_at"))
     active = next((r for r in runs if r.is_active), None)
     connectors = all_connectors()
     return render(request, "migrations/detail.html", {
@@ -91,6 +98,7 @@ def migration_detail(request, migration_id):
         "source_cls": connectors.get(migration.source_store.platform),
         "target_cls": connectors.get(migration.target_store.platform),
         "request_key": uuid.uuid4().hex, "options": options_display(migration),
+        **followup_context(migration, bound=bound),
     })
 
 

@@ -14,7 +14,15 @@ from connectors.entities import EntityType
 from connectors.registry import all_connectors
 
 from ..errors import ApplicationError
-from ..selectors import run_entity_stats, run_errors, run_get, run_throughput, run_totals
+from ..selectors import (
+    run_changes,
+    run_changes_summary,
+    run_entity_stats,
+    run_errors,
+    run_get,
+    run_throughput,
+    run_totals,
+)
 from ..services.runs import run_cancel
 from .migrations import organization_of
 
@@ -67,8 +75,9 @@ def _live_context(run) -> dict:
 @login_required
 def run_detail(request, run_id):
     run = run_get(organization=organization_of(request), run_id=run_id)
+    extra = _changes_context(request, run) if run.kind == "smart_update" else {}
     return render(request, "runs/detail.html", {"nav": "migrations", **_live_context(run),
-                                                **_errors_context(request, run)})
+                                                **_errors_context(request, run), **extra})
 
 
 @login_required
@@ -91,6 +100,22 @@ def _errors_context(request, run) -> dict:
     return {"errors_page": page, "errors_entity": entity,
             "error_entities": [(e, EntityType(e).label) for e in
                                run_errors(run=run).order_by().values_list("entity", flat=True).distinct()]}
+
+
+def _changes_context(request, run) -> dict:
+    qs = run_changes(run=run)
+    kind = request.GET.get("kind", "")
+    if kind:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, ERRORS_PER_PAGE).get_page(request.GET.get("cpage"))
+    summary = run_changes_summary(run=run)
+    return {"changes_page": page, "changes_kind": kind, "changes_summary": summary}
+
+
+@login_required
+def run_changes_page(request, run_id):
+    run = run_get(organization=organization_of(request), run_id=run_id)
+    return render(request, "runs/_changes.html", {"run": run, **_changes_context(request, run)})
 
 
 @login_required
