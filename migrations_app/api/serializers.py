@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from .. import selectors
 from ..enums import EntityStatus, RunKind
-from ..models import EntityProgress, MigrationRun, RecordError, Store, StoreMigration
+from ..models import ChangeRecord, EntityProgress, MigrationRun, RecordError, Store, StoreMigration
 from ..services.runs import AVAILABLE_KINDS
 
 
@@ -327,3 +327,54 @@ class RunDetailSerializer(RunSerializer):
     @extend_schema_field(OpenApiTypes.INT)
     def get_errors_count(self, run: MigrationRun) -> int:
         return selectors.run_errors(run=run).count()
+
+
+# --- smart update ----------------------------------------------------------------------------------
+class SmartUpdateSerializer(serializers.Serializer):
+    """A migration's smart-update settings (GET answers the defaults until they are saved)."""
+
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="entity -> canonical fields kept in sync; see `catalog` for what can be chosen.",
+    )
+    conflict_policy = inline_choice_field(
+        [("source", "Source wins"), ("target", "Keep the target's edit")], default="source",
+        help_text="When a selected field was also edited on the target since the last sync.",
+    )
+    deletions = inline_choice_field(
+        [("ignore", "Leave them"), ("archive", "Archive them")], default="ignore",
+        help_text="What happens on the target to products deleted on the source.",
+    )
+    schedule = inline_choice_field(
+        [("once", "Only when started"), ("hourly", "Hourly"), ("daily", "Daily"), ("weekly", "Weekly"),
+         ("interval", "Every interval_seconds")], default="once",
+    )
+    interval_seconds = serializers.IntegerField(default=3600, min_value=1)
+    paused = serializers.BooleanField(read_only=True)
+    catalog = serializers.SerializerMethodField(help_text="entity -> fields that can be kept in sync.")
+    next_run_at = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=serializers.ListField(child=serializers.CharField())))
+    def get_catalog(self, config) -> dict:
+        from ..services.smart_update import catalog
+
+        return catalog(migration=config.migration)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_run_at(self, config):
+        from ..services.smart_update import smart_update_next_run
+
+        return smart_update_next_run(config=config) if config.pk else None
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(read_only=True, help_text="update, conflict (also edited on the target), create "
+                                 "(new on the source) or archive (deleted on the source).")
+    old = serializers.JSONField(read_only=True, help_text="The target's value before.")
+    new = serializers.JSONField(read_only=True, help_text="The source's value.")
+    target_value = serializers.JSONField(read_only=True, help_text="Of a conflict: the target's own edit.")
+
+    class Meta:
+        model = ChangeRecord
+        fields = ["entity", "source_id", "target_id", "kind", "field", "old", "new", "target_value", "applied"]
+        read_only_fields = fields

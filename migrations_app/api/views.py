@@ -12,10 +12,12 @@ from connectors import registry
 
 from .. import selectors
 from ..services.runs import run_cancel, run_start
+from ..services.smart_update import smart_update_config_get, smart_update_configure
 from ..services.stores import store_check, store_create, store_delete
 from ..services.wizard import migration_create
 from .errors import conflict_on_application_error
 from .serializers import (
+    ChangeSerializer,
     ConnectorSerializer,
     ErrorSerializer,
     MigrationCreateInputSerializer,
@@ -25,6 +27,7 @@ from .serializers import (
     RunDetailSerializer,
     RunSerializer,
     RunStartInputSerializer,
+    SmartUpdateSerializer,
     StoreCheckResultSerializer,
     StoreCreateInputSerializer,
     StoreSerializer,
@@ -204,6 +207,43 @@ class MigrationRunListApi(OrganizationApi):
         return Response(RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
+class MigrationSmartUpdateApi(OrganizationApi):
+    @extend_schema(tags=["smart update"], summary="Smart-update settings of a migration",
+                   responses={200: SmartUpdateSerializer, 404: NOT_FOUND})
+    def get(self, request, migration_id):
+        migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
+        return Response(SmartUpdateSerializer(smart_update_config_get(migration=migration)).data)
+
+    @extend_schema(
+        tags=["smart update"], summary="Save the smart-update selection and schedule",
+        description="Fields per entity from the catalog, conflict policy, deletions and schedule. A schedule "
+        "other than `once` starts smart updates until paused or the migration is marked live.",
+        request=SmartUpdateSerializer, responses={200: SmartUpdateSerializer, 400: INVALID, 404: NOT_FOUND},
+    )
+    def put(self, request, migration_id):
+        migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
+        data = SmartUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: v for k, v in data.validated_data.items() if k in (
+            "fields", "conflict_policy", "deletions", "schedule", "interval_seconds")}
+        config = smart_update_configure(migration=migration, **values)
+        return Response(SmartUpdateSerializer(config).data)
+
+
+class MigrationSmartUpdatePreviewApi(OrganizationApi):
+    @extend_schema(
+        tags=["smart update"], summary="Preview a smart update",
+        description="Starts a smart-update run that computes the changes without writing them; follow the run "
+        "and read its changes at /runs/{id}/changes/.",
+        request=None, responses={201: RunDetailSerializer, 400: ErrorSerializer, 404: NOT_FOUND,
+                                 409: RunConflictSerializer},
+    )
+    def post(self, request, migration_id):
+        migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
+        run = run_start(migration=migration, kind="smart_update", user=request.user, params={"preview": True})
+        return Response(RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
 # --- runs -----------------------------------------------------------------------------------------
 
 
@@ -234,6 +274,14 @@ class RunErrorListApi(OrganizationApi):
     def get(self, request, run_id):
         run = selectors.run_get(organization=self.organization, run_id=run_id)
         return self.paginated(selectors.run_errors(run=run), RecordErrorFullSerializer)
+
+
+class RunChangeListApi(OrganizationApi):
+    @extend_schema(tags=["runs"], summary="What a smart update changed (or its preview would change)",
+                   responses={200: ChangeSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request, run_id):
+        run = selectors.run_get(organization=self.organization, run_id=run_id)
+        return self.paginated(selectors.run_changes(run=run), ChangeSerializer)
 
 
 class RunCancelApi(OrganizationApi):
