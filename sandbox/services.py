@@ -2,14 +2,14 @@
 import importlib
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from .faults import fault_reset
 from .models import SandboxRecord, SandboxStore
 from .records import ids_allocate, now_utc
 
-PLATFORMS = ("woocommerce",)
+PLATFORMS = ("woocommerce", "shopify")
 DEFAULT_TAX_CLASSES = {"woocommerce": ({"slug": "reduced-rate", "name": "Reduced rate"},
                                        {"slug": "zero-rate", "name": "Zero rate"})}
 
@@ -20,6 +20,15 @@ class SandboxError(Exception):
 
 def _key_pair() -> tuple[str, str]:
     return f"ck_{secrets.token_hex(20)}", f"cs_{secrets.token_hex(20)}"
+
+
+def _store_hooks(platform: str):
+    """The platform's optional `sandbox.<platform>.store` module: `credentials_new()`,
+    `credentials_describe(store)`, `store_init(store)` (see sandbox/shopify/store.py)."""
+    try:
+        return importlib.import_module(f"sandbox.{platform}.store")
+    except ModuleNotFoundError:
+        return None
 
 
 def sandbox_store_create(
@@ -37,18 +46,22 @@ def sandbox_store_create(
     existing = SandboxStore.objects.filter(platform=platform, name=name).first()
     if existing:
         return existing
+    hooks = _store_hooks(platform)
     key, secret = _key_pair()
     ro_key, ro_secret = _key_pair()
+    columns = hooks.credentials_new() if hooks else {
+        "consumer_key": key, "consumer_secret": secret,
+        "read_only_consumer_key": ro_key, "read_only_consumer_secret": ro_secret,
+    }
     settings = {
         "title": title or name.replace("-", " ").title(), "currency": currency,
         "default_language": languages[0], "languages": languages,
     }
     try:
         with transaction.atomic():
-            store = SandboxStore.objects.create(
-                platform=platform, name=name, consumer_key=key, consumer_secret=secret,
-                read_only_consumer_key=ro_key, read_only_consumer_secret=ro_secret, settings=settings,
-            )
+            store = SandboxStore.objects.create(platform=platform, name=name, settings=settings, **columns)
+            if hooks:
+                hooks.store_init(store)
             classes = DEFAULT_TAX_CLASSES.get(platform, ())
             now = now_utc()
             SandboxRecord.objects.bulk_create([
@@ -70,18 +83,58 @@ def sandbox_store_languages_set(store: SandboxStore, languages) -> SandboxStore:
 
 
 def sandbox_store_describe(store: SandboxStore, site_url: str) -> dict:
-    """What a connector (or a person) needs to use the store: base URL and both key pairs."""
-    return {
-        "platform": store.platform,
-        "store": store.name,
-        "base_url": f"{site_url.rstrip('/')}/sandbox/{store.platform}/{store.name}",
+    """What a connector (or a person) needs to use the store: base URL and credentials (both key pairs
+    for WooCommerce; `{"access_token"}` and a read-only token for Shopify, whose connector appends
+    `/admin/api/<version>/graphql.json` to the base URL)."""
+    hooks = _store_hooks(store.platform)
+    credentials = hooks.credentials_describe(store) if hooks else {
         "credentials": {"consumer_key": store.consumer_key, "consumer_secret": store.consumer_secret},
         "read_only_credentials": {
             "consumer_key": store.read_only_consumer_key, "consumer_secret": store.read_only_consumer_secret,
         },
+    }
+    return {
+        "platform": store.platform,
+        "store": store.name,
+        "base_url": f"{site_url.rstrip('/')}/sandbox/{store.platform}/{store.name}",
+        **credentials,
         "languages": store.languages,
         "currency": store.settings.get("currency", "USD"),
     }
+
+
+def sandbox_store_set_access_token(store: SandboxStore, access_token: str, *, read_only: bool = False) -> SandboxStore:
+    """Give the store's API the token `access_token` (Shopify: the Admin API access token; `read_only`
+    sets the read-scopes-only token instead). Tokens are unique across sandbox stores."""
+    token = str(access_token or "").strip()
+    if not token or len(token) > 64:
+        raise ValueError("access_token must be 1-64 characters")
+    column = "read_only_consumer_key" if read_only else "consumer_key"
+    taken = SandboxStore.objects.exclude(pk=store.pk).filter(
+        models.Q(consumer_key=token) | models.Q(read_only_consumer_key=token)
+    ).exists()
+    other = store.consumer_key if read_only else store.read_only_consumer_key
+    if taken or token == other:
+        raise ValueError("access_token is already used by a sandbox store")
+    setattr(store, column, token)
+    store.save(update_fields=[column])
+    return store
+
+
+def sandbox_store_set_throttle(store: SandboxStore, *, restore_rate=None, bucket_size=None) -> SandboxStore:
+    """Set the cost-based throttle of a store (Shopify: points restored per second and bucket size,
+    default the Standard plan's 100/s and 2000); None leaves a value as it is. The bucket is refilled."""
+    throttle = dict(store.settings.get("throttle") or {})
+    for name, value in (("restore_rate", restore_rate), ("bucket_size", bucket_size)):
+        if value is not None:
+            if float(value) <= 0:
+                raise ValueError(f"{name} must be > 0")
+            throttle[name] = float(value)
+    store.settings = {**store.settings, "throttle": throttle}
+    store.throttle_available = None
+    store.throttle_updated = None
+    store.save(update_fields=["settings", "throttle_available", "throttle_updated"])
+    return store
 
 
 def sandbox_store_set_faults(
@@ -120,5 +173,13 @@ def woocommerce_seed(store: SandboxStore, **options) -> dict:
     """See `sandbox.woocommerce.seed.woocommerce_seed` (products, customers, orders, reviews, coupons,
     languages, seed, malformed)."""
     from .woocommerce.seed import woocommerce_seed as generate
+
+    return generate(store, **options)
+
+
+def shopify_seed(store: SandboxStore, **options) -> dict:
+    """See `sandbox.shopify.seed.shopify_seed` (products, customers, orders, collections, pages,
+    coupons, languages, seed)."""
+    from .shopify.seed import shopify_seed as generate
 
     return generate(store, **options)

@@ -3,4 +3,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("woocommerce/<slug:store>/", include("sandbox.woocommerce.urls")),
+    path("shopify/<slug:store>/", include("sandbox.shopify.urls")),
 ]

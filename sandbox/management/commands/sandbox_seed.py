@@ -1,5 +1,5 @@
-"""`manage.py sandbox_seed --platform woocommerce --store NAME --products N ...`: create (and fill) a
-sandbox store and print its description (base URL, keys) as JSON."""
+"""`manage.py sandbox_seed --platform woocommerce|shopify --store NAME --products N ...`: create (and fill) a
+sandbox store and print its description (base URL, keys or access token) as JSON."""
 import json
 
 from django.conf import settings
@@ -11,7 +11,12 @@ from sandbox.services import (
     sandbox_seed,
     sandbox_store_create,
     sandbox_store_describe,
+    sandbox_store_set_access_token,
+    sandbox_store_set_throttle,
 )
+
+# A Shopify sandbox shop publishes a second locale (with translations) unless told otherwise.
+DEFAULT_LANGUAGES = {"shopify": "en,fr"}
 
 
 class Command(BaseCommand):
@@ -25,19 +30,30 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=0)
         parser.add_argument("--reviews", type=int, default=None)
         parser.add_argument("--coupons", type=int, default=None)
-        parser.add_argument("--languages", default="en", help="Comma-separated; the first is the default.")
+        parser.add_argument("--languages", default=None,
+                            help="Comma-separated; the first is the default (woocommerce: en, shopify: en,fr).")
         parser.add_argument("--currency", default="USD")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--malformed", action="store_true", help="Add the documented bad records.")
         parser.add_argument("--empty", action="store_true", help="Only create the store (e.g. a target).")
         parser.add_argument("--site-url", default=None, help="Defaults to settings.MIGRATOR_SITE_URL.")
+        parser.add_argument("--access-token", default=None, help="Shopify: use this Admin API access token.")
+        parser.add_argument("--restore-rate", type=float, default=None,
+                            help="Shopify: throttle restore rate in points/s (default 100, Standard plan).")
+        parser.add_argument("--bucket-size", type=float, default=None,
+                            help="Shopify: throttle bucket size in points (default 2000).")
 
     def handle(self, *args, **opts):
-        languages = [lang.strip() for lang in opts["languages"].split(",") if lang.strip()]
+        raw_languages = opts["languages"] or DEFAULT_LANGUAGES.get(opts["platform"], "en")
+        languages = [lang.strip() for lang in raw_languages.split(",") if lang.strip()]
         try:
             store = sandbox_store_create(
                 platform=opts["platform"], name=opts["store"], languages=languages, currency=opts["currency"]
             )
+            if opts["access_token"]:
+                sandbox_store_set_access_token(store, opts["access_token"])
+            if opts["restore_rate"] is not None or opts["bucket_size"] is not None:
+                sandbox_store_set_throttle(store, restore_rate=opts["restore_rate"], bucket_size=opts["bucket_size"])
             counts = {}
             if not opts["empty"]:
                 counts = sandbox_seed(

@@ -1,0 +1,1 @@
+"""Shopify sandbox store: an emulator of the Admin GraphQL API (schema-first, graphql-core)."""

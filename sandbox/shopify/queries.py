@@ -1,0 +1,293 @@
+"""QueryRoot resolvers: lists (search query, sort key, cursor pagination), counts, lookups by id,
+handle or identifier, `node`/`nodes`, translatable resources and bulk operation status."""
+from django.db.models import Q
+
+from . import render
+from .common import Ctx, gid_id, parse_gid
+from .data import (
+    SORT_CREATED,
+    SORT_ID,
+    SORT_UPDATED,
+    Sort,
+    Term,
+    column_exact,
+    count_result,
+    json_date,
+    json_exact,
+    json_text,
+    paginate,
+    record_get,
+    records,
+    search_filter,
+    search_parse,
+    sort_json_decimal,
+    sort_json_int,
+    sort_text,
+    tag_filter,
+)
+
+
+def _ctx(info) -> Ctx:
+    return info.context
+
+
+def _title_or(*keys):
+    def condition(term: Term, ctx=None) -> Q:
+        q = Q()
+        for key in keys:
+            q |= Q(**{f"data__{key}__icontains": term.value})
+        return q
+
+    return condition
+
+
+def _variant_sku_products(term: Term, ctx: Ctx) -> Q:
+    return Q(record_id__in=records(ctx, "variants").filter(lookup__iexact=term.value).values("parent_id"))
+
+
+def _parent_is(term: Term) -> Q:
+    value = term.value.rsplit("/", 1)[-1]
+    return Q(parent_id=int(value)) if value.isdigit() else Q(pk__in=[])
+
+
+PRODUCT_SEARCH = {
+    None: _title_or("title"), "title": json_text("title"), "handle": column_exact("lookup"),
+    "status": column_exact("status", upper=True), "vendor": json_exact("vendor"),
+    "product_type": json_exact("productType"), "tag": tag_filter, "sku": _variant_sku_products,
+    "published_status": lambda term, ctx=None: None,
+}
+PRODUCT_SORTS = {"ID": SORT_ID, "UPDATED_AT": SORT_UPDATED, "CREATED_AT": SORT_CREATED, "TITLE": sort_text("title"),
+                 "VENDOR": sort_text("vendor"), "PRODUCT_TYPE": sort_text("productType"),
+                 "PUBLISHED_AT": sort_text("publishedAt")}
+VARIANT_SEARCH = {None: json_text("title"), "sku": column_exact("lookup"), "barcode": json_exact("barcode"),
+                  "title": json_text("title"),
+                  "product_id": lambda term, ctx=None: _parent_is(term)}
+VARIANT_SORTS = {"ID": SORT_ID, "SKU": sort_text("sku"), "TITLE": sort_text("title"),
+                 "POSITION": sort_json_int("position"), "NAME": sort_text("title"), "FULL_TITLE": sort_text("title")}
+COLLECTION_SEARCH = {None: json_text("title"), "title": json_text("title"), "handle": column_exact("lookup"),
+                     "collection_type": lambda term, ctx=None: (Q(data__ruleSet__isnull=False) if term.value == "smart"
+                                                      else Q(data__ruleSet__isnull=True))}
+COLLECTION_SORTS = {"ID": SORT_ID, "TITLE": sort_text("title"), "UPDATED_AT": SORT_UPDATED}
+CUSTOMER_SEARCH = {None: _title_or("firstName", "lastName", "email"), "email": column_exact("lookup"),
+                   "first_name": json_text("firstName"), "last_name": json_text("lastName"),
+                   "phone": json_exact("phone"), "tag": tag_filter, "state": json_exact("state")}
+CUSTOMER_SORTS = {"ID": SORT_ID, "UPDATED_AT": SORT_UPDATED, "CREATED_AT": SORT_CREATED,
+                  "NAME": sort_text("lastName")}
+
+
+def _order_status(term: Term, ctx=None) -> Q | None:
+    value = term.value.lower()
+    if value == "open":
+        return Q(data__closedAt__isnull=True, data__cancelledAt__isnull=True)
+    if value == "closed":
+        return Q(data__closedAt__isnull=False)
+    if value == "cancelled":
+        return Q(data__cancelledAt__isnull=False)
+    return None
+
+
+ORDER_SEARCH = {
+    None: json_text("email"), "name": lambda term, ctx=None: Q(lookup__iexact=term.value if term.value.startswith("#")
+                                                     else f"#{term.value}") | Q(lookup__iexact=term.value),
+    "email": json_exact("email"), "processed_at": json_date("processedAt"), "status": _order_status,
+    "financial_status": lambda term, ctx=None: Q(status__iexact=term.value), "tag": tag_filter,
+    "fulfillment_status": lambda term, ctx=None: Q(data__fulfillmentStatus__iexact=term.value),
+    "customer_id": lambda term, ctx=None: _parent_is(term),
+    "source_identifier": json_exact("sourceIdentifier"),
+}
+ORDER_SORTS = {"ID": SORT_ID, "UPDATED_AT": SORT_UPDATED, "CREATED_AT": SORT_CREATED,
+               "PROCESSED_AT": sort_text("processedAt"), "ORDER_NUMBER": sort_json_int("number"),
+               "TOTAL_PRICE": sort_json_decimal("totals__total"), "FINANCIAL_STATUS": Sort(SORT_ID.expr),
+               "RELEVANCE": SORT_ID}
+PAGE_SEARCH = {None: json_text("title"), "title": json_text("title"), "handle": column_exact("lookup"),
+               "published_status": lambda term, ctx=None: Q(data__isPublished=term.value.lower() == "published")}
+PAGE_SORTS = {"ID": SORT_ID, "TITLE": sort_text("title"), "UPDATED_AT": SORT_UPDATED,
+              "PUBLISHED_AT": sort_text("publishedAt")}
+BLOG_SEARCH = {None: json_text("title"), "title": json_text("title"), "handle": column_exact("lookup")}
+BLOG_SORTS = {"ID": SORT_ID, "TITLE": sort_text("title"), "HANDLE": Sort(SORT_ID.expr)}
+ARTICLE_SEARCH = {None: json_text("title"), "title": json_text("title"), "handle": column_exact("lookup"),
+                  "blog_id": lambda term, ctx=None: _parent_is(term),
+                  "tag": tag_filter, "author": lambda term, ctx=None: Q(data__author__name__iexact=term.value)}
+ARTICLE_SORTS = {"ID": SORT_ID, "TITLE": sort_text("title"), "UPDATED_AT": SORT_UPDATED,
+                 "PUBLISHED_AT": sort_text("publishedAt"), "AUTHOR": sort_text("author__name")}
+DISCOUNT_SEARCH = {None: json_text("title"), "title": json_text("title"), "code": column_exact("lookup"),
+                   "status": lambda term, ctx=None: None}
+DISCOUNT_SORTS = {"ID": SORT_ID, "TITLE": sort_text("title"), "UPDATED_AT": SORT_UPDATED,
+                  "CREATED_AT": SORT_CREATED, "STARTS_AT": sort_text("startsAt"), "ENDS_AT": sort_text("endsAt")}
+REDIRECT_SEARCH = {None: lambda term, ctx=None: Q(lookup__icontains=term.value), "path": column_exact("lookup"),
+                   "target": json_exact("target")}
+REDIRECT_SORTS = {"ID": SORT_ID, "PATH": sort_text("path")}
+LOCATION_SEARCH = {None: json_text("name"), "name": json_text("name")}
+LOCATION_SORTS = {"ID": SORT_ID, "NAME": sort_text("name")}
+
+LISTS = {
+    # root field -> (resource, search fields, sorts, renderer, count field)
+    "products": ("products", PRODUCT_SEARCH, PRODUCT_SORTS, render.product, "productsCount"),
+    "productVariants": ("variants", VARIANT_SEARCH, VARIANT_SORTS, render.variant, "productVariantsCount"),
+    "collections": ("collections", COLLECTION_SEARCH, COLLECTION_SORTS, render.collection, "collectionsCount"),
+    "customers": ("customers", CUSTOMER_SEARCH, CUSTOMER_SORTS, render.customer, "customersCount"),
+    "orders": ("orders", ORDER_SEARCH, ORDER_SORTS, render.order, "ordersCount"),
+    "pages": ("pages", PAGE_SEARCH, PAGE_SORTS, render.page, "pagesCount"),
+    "blogs": ("blogs", BLOG_SEARCH, BLOG_SORTS, render.blog, "blogsCount"),
+    "articles": ("articles", ARTICLE_SEARCH, ARTICLE_SORTS, render.article, None),
+    "codeDiscountNodes": ("discounts", DISCOUNT_SEARCH, DISCOUNT_SORTS, render.discount_node, "discountCodesCount"),
+    "urlRedirects": ("url_redirects", REDIRECT_SEARCH, REDIRECT_SORTS, render.url_redirect, "urlRedirectsCount"),
+    "locations": ("locations", LOCATION_SEARCH, LOCATION_SORTS, render.location, None),
+}
+
+
+def _list_resolver(resource, search, sorts, renderer):
+    def resolve(root, info, sortKey="ID", query=None, **args):
+        ctx = _ctx(info)
+        qs = search_filter(records(ctx, resource), search_parse(query), search, ctx)
+        if resource == "locations" and not args.get("includeInactive"):
+            qs = qs.exclude(data__isActive=False)
+        return paginate(ctx, qs, sorts.get(sortKey, SORT_ID), args, renderer)
+
+    return resolve
+
+
+def _count_resolver(resource, search):
+    def resolve(root, info, query=None, limit=10000, **_):
+        ctx = _ctx(info)
+        return count_result(search_filter(records(ctx, resource), search_parse(query), search, ctx), limit)
+
+    return resolve
+
+
+def _by_id(resource, type_name, renderer):
+    def resolve(root, info, id=None, **_):
+        ctx = _ctx(info)
+        record = record_get(ctx, resource, gid_id(id, type_name))
+        return renderer(ctx, record) if record else None
+
+    return resolve
+
+
+def _by_lookup(resource, renderer):
+    def resolve(root, info, handle=None, code=None, **_):
+        ctx = _ctx(info)
+        value = handle if handle is not None else (code or "").lower()
+        record = records(ctx, resource).filter(lookup=value).first()
+        return renderer(ctx, record) if record else None
+
+    return resolve
+
+
+def product_by_identifier(root, info, identifier):
+    ctx = _ctx(info)
+    if identifier.get("id"):
+        record = record_get(ctx, "products", gid_id(identifier["id"], "Product"))
+    elif identifier.get("handle"):
+        record = records(ctx, "products").filter(lookup=identifier["handle"]).first()
+    elif identifier.get("customId"):
+        custom = identifier["customId"]
+        field = records(ctx, "metafields").filter(
+            lookup=f"{custom.get('namespace') or 'custom'}.{custom['key']}", data__value=custom["value"]).first()
+        record = record_get(ctx, "products", field.parent_id) if field else None
+    else:
+        record = None
+    return render.product(ctx, record) if record else None
+
+
+def location_root(root, info, id=None):
+    ctx = _ctx(info)
+    if id is None:
+        return render.location(ctx, render.primary_location(ctx))
+    record = record_get(ctx, "locations", gid_id(id, "Location"))
+    return render.location(ctx, record) if record else None
+
+
+def inventory_item_root(root, info, id):
+    ctx = _ctx(info)
+    record = records(ctx, "variants").filter(group_id=gid_id(id, "InventoryItem") or -1).first()
+    return render.inventory_item(ctx, record) if record else None
+
+
+def fulfillment_order_root(root, info, id):
+    return render.node_render(_ctx(info), id) if parse_gid(id, "FulfillmentOrder") else None
+
+
+def node_root(root, info, id):
+    return render.node_render(_ctx(info), id)
+
+
+def nodes_root(root, info, ids):
+    ctx = _ctx(info)
+    return [render.node_render(ctx, value) for value in ids]
+
+
+def translatable_resources(root, info, resourceType, **args):
+    ctx = _ctx(info)
+    resource, _ = render.TRANSLATABLE_RESOURCES[resourceType]
+    return paginate(ctx, records(ctx, resource), SORT_ID, args, render.translatable_resource)
+
+
+def translatable_resources_by_ids(root, info, resourceIds, **args):
+    ctx = _ctx(info)
+    wanted = {}
+    for value in resourceIds:
+        parsed = parse_gid(value)
+        if parsed:
+            wanted.setdefault(render.NODE_RESOURCES.get(parsed[0]), []).append(parsed[1])
+    q = Q(pk__in=[])
+    for resource, ids in wanted.items():
+        if resource in render.RESOURCE_TRANSLATABLE_TYPE:
+            q |= Q(resource=resource, record_id__in=ids)
+    from ..models import SandboxRecord
+
+    qs = SandboxRecord.objects.filter(store=ctx.store).filter(q)
+    return paginate(ctx, qs, SORT_ID, args, render.translatable_resource)
+
+
+def translatable_resource(root, info, resourceId):
+    ctx = _ctx(info)
+    parsed = parse_gid(resourceId)
+    resource = render.NODE_RESOURCES.get(parsed[0]) if parsed else None
+    if resource not in render.RESOURCE_TRANSLATABLE_TYPE:
+        return None
+    record = record_get(ctx, resource, parsed[1])
+    return render.translatable_resource(ctx, record) if record else None
+
+
+def current_bulk_operation(root, info, type="QUERY"):
+    ctx = _ctx(info)
+    record = records(ctx, "bulk_operations").filter(lookup=type).order_by("-record_id").first()
+    return render.bulk_operation(ctx, record) if record else None
+
+
+def bind(schema) -> None:
+    """Attach the root resolvers to the schema's QueryRoot fields."""
+    fields = schema.query_type.fields
+    fields["shop"].resolve = lambda root, info: render.shop(_ctx(info))
+    fields["shopLocales"].resolve = lambda root, info, published=None: [
+        locale for locale in render.shop_locales(_ctx(info)) if published is None or locale["published"] == published]
+    for name, (resource, search, sorts, renderer, count_name) in LISTS.items():
+        fields[name].resolve = _list_resolver(resource, search, sorts, renderer)
+        if count_name:
+            fields[count_name].resolve = _count_resolver(resource, search)
+    for name, resource, type_name, renderer in (
+        ("product", "products", "Product", render.product), ("productVariant", "variants", "ProductVariant",
+                                                             render.variant),
+        ("collection", "collections", "Collection", render.collection),
+        ("customer", "customers", "Customer", render.customer), ("order", "orders", "Order", render.order),
+        ("page", "pages", "Page", render.page), ("blog", "blogs", "Blog", render.blog),
+        ("article", "articles", "Article", render.article),
+        ("codeDiscountNode", "discounts", "DiscountCodeNode", render.discount_node),
+        ("urlRedirect", "url_redirects", "UrlRedirect", render.url_redirect),
+        ("bulkOperation", "bulk_operations", "BulkOperation", render.bulk_operation),
+    ):
+        fields[name].resolve = _by_id(resource, type_name, renderer)
+    fields["productByHandle"].resolve = _by_lookup("products", render.product)
+    fields["collectionByHandle"].resolve = _by_lookup("collections", render.collection)
+    fields["codeDiscountNodeByCode"].resolve = _by_lookup("discounts", render.discount_node)
+    fields["productByIdentifier"].resolve = product_by_identifier
+    fields["location"].resolve = location_root
+    fields["inventoryItem"].resolve = inventory_item_root
+    fields["fulfillmentOrder"].resolve = fulfillment_order_root
+    fields["node"].resolve = node_root
+    fields["nodes"].resolve = nodes_root
+    fields["translatableResources"].resolve = translatable_resources
+    fields["translatableResourcesByIds"].resolve = translatable_resources_by_ids
+    fields["translatableResource"].resolve = translatable_resource
+    fields["currentBulkOperation"].resolve = current_bulk_operation
