@@ -1,0 +1,136 @@
+"""Shared set-up of the benchmarks: a fresh PostgreSQL database, the sandbox served by gunicorn in its own
+processes (as a remote store would be), real Celery workers on Redis, and helpers to run and measure."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DB_NAME = "cartmigrate_bench"
+
+
+def configure_environment() -> None:
+    os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
+    os.environ.setdefault("MIGRATOR_REDIS_URL", "redis://127.0.0.1:6379/11")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migrator.settings.local")
+    os.environ["MIGRATOR_EMAIL_VERIFICATION"] = "none"
+    os.environ["EMAIL_URL"] = "dummymail://"
+    os.environ["DJANGO_LOG_LEVEL"] = "WARNING"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MB (the largest one)."""
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+                    .stdout.split()]
+    peaks = []
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        except FileNotFoundError:
+            pass
+    return max(peaks or [0.0])
+
+
+def reset_database_and_setup_django() -> str:
+    """Drop and recreate the benchmark database, migrate, set Django up; returns the site URL to serve."""
+    configure_environment()
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    os.environ["MIGRATOR_SITE_URL"] = site
+    import django
+
+    django.setup()
+    from migrator.celery import app
+
+    app.control.purge()
+    return site
+
+
+@contextlib.contextmanager
+def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None, log_name: str = "bench.log"):
+    """gunicorn serving the site (sandbox included) and `workers` Celery workers; yields the worker processes."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    (ROOT / "var").mkdir(exist_ok=True)
+    log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115 - closed below
+    port = site.rsplit(":", 1)[1]
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "migrator.wsgi:application", "--bind",
+                            f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--log-level", "warning"],
+                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "migrator", "worker", "--concurrency=1",
+                          "--prefetch-multiplier=1", "--loglevel=WARNING", "-n", f"bench{i}@%h",
+                          "--without-gossip", "--without-mingle"],
+                         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        for i in range(workers)
+    ]
+    try:
+        import requests
+
+        for _ in range(100):
+            try:
+                requests.get(site + "/", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield procs
+    finally:
+        for proc in [web, *procs]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in [web, *procs]:
+            proc.wait(timeout=30)
+        log.close()
+
+
+def checked_stores(org, site: str, *sandboxes, platform: str = "woocommerce"):
+    from migrations_app.services.stores import store_check, store_create
+    from sandbox.services import sandbox_store_describe
+
+    stores = []
+    for sb in sandboxes:
+        info = sandbox_store_describe(sb, site_url=site)
+        store = store_check(store=store_create(organization=org, platform=platform, url=info["base_url"],
+                                               credentials=info["credentials"]))
+        assert store.last_check_ok, store.last_check_error
+        stores.append(store)
+    return stores
+
+
+def run_and_wait(migration, kind: str, user, params: dict | None = None):
+    """Start a run and wait for it; returns (run, seconds)."""
+    from migrations_app.enums import FINISHED_RUN_STATUSES
+    from migrations_app.services.runs import run_start
+
+    t0 = time.monotonic()
+    run = run_start(migration=migration, kind=kind, user=user, params=params)
+    while True:
+        run.refresh_from_db()
+        if run.status in FINISHED_RUN_STATUSES:
+            return run, time.monotonic() - t0
+        time.sleep(1)
+
+
+def progress_of(run) -> dict:
+    from migrations_app.models import EntityProgress
+
+    return {p.entity: {"done": p.done, "failed": p.failed, "total": p.total, "created": p.created,
+                       "updated": p.updated} for p in EntityProgress.objects.filter(run=run)}
