@@ -4,7 +4,7 @@ reverse, sortKey) computed in SQL with keyset conditions on (sort value, id)."""
 import re
 from dataclasses import dataclass
 
-from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, Value
+from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from graphql import GraphQLError
@@ -150,7 +150,7 @@ def json_date(key: str):
 
 
 def column_exact(column: str, *, upper: bool = False):
-    return lambda term, ctx=None: Q(**{f"{column}__iexact": term.value.upper() if upper else term.value})
+    return lambda term, ctx=None: _text(column, term.value.upper() if upper else term.value, exact=True)
 
 
 def tag_filter(term: Term, ctx=None) -> Q:
@@ -175,16 +175,16 @@ SORT_CREATED = Sort(F("date_created_gmt"), "datetime")
 
 
 def sort_text(key: str) -> Sort:
-    return Sort(Coalesce(KT(f"data__{key}"), Value("")), "text")
+    return Sort(Coalesce(KT(f"data__{key}"), Value(""), output_field=TextField()), "text")
 
 
 def sort_json_int(key: str) -> Sort:
-    return Sort(Coalesce(Cast(KT(f"data__{key}"), IntegerField()), Value(0)), "int")
+    return Sort(Coalesce(Cast(KT(f"data__{key}"), IntegerField()), Value(0), output_field=IntegerField()), "int")
 
 
 def sort_json_decimal(key: str) -> Sort:
-    return Sort(Coalesce(Cast(KT(f"data__{key}"), DecimalField(max_digits=20, decimal_places=2)), Value(0)),
-                "decimal")
+    decimal = DecimalField(max_digits=20, decimal_places=2)
+    return Sort(Coalesce(Cast(KT(f"data__{key}"), decimal), Value(0), output_field=decimal), "decimal")
 
 
 def _cursor_value(sort: Sort, value):

@@ -8,13 +8,15 @@ from django.db import transaction
 from django.utils.text import slugify
 from graphql import GraphQLError
 
-from .common import MAX_INPUT_ARRAY, MAX_VARIANTS, Ctx, user_error
+from .common import MAX_INPUT_ARRAY, Ctx, user_error
 from .data import record_create, record_save, records
 
 MUTATIONS: dict = {}
-# Lists that may hold more than 250 items: a product's variants (up to 2048).
-LARGE_LISTS = {("productSet", "input", "variants"), ("productVariantsBulkCreate", "variants"),
-               ("productVariantsBulkUpdate", "variants")}
+# Lists exempt from the 250-item input limit: a product's variants (the 2048 limit is a userError of the
+# mutation) and option values (unlimited).
+LARGE_LISTS = {("productSet", "input", "variants"), ("productSet", "input", "productOptions", "values"),
+               ("productVariantsBulkCreate", "variants"), ("productVariantsBulkUpdate", "variants"),
+               ("productCreate", "product", "productOptions", "values")}
 METAFIELD_TYPES = {
     "boolean", "color", "date", "date_time", "dimension", "id", "json", "link", "money", "multi_line_text_field",
     "number_decimal", "number_integer", "rating", "rich_text_field", "single_line_text_field", "url", "volume",
@@ -25,8 +27,8 @@ METAFIELD_TYPES = {
 
 def _too_large(name: str, value, path: list) -> GraphQLError | None:
     if isinstance(value, list):
-        limit = MAX_VARIANTS if tuple([name, *path]) in LARGE_LISTS else MAX_INPUT_ARRAY
-        if len(value) > limit:
+        limit = None if tuple([name, *path]) in LARGE_LISTS else MAX_INPUT_ARRAY
+        if limit is not None and len(value) > limit:
             return GraphQLError(
                 f"The input array size of {len(value)} is greater than the maximum allowed of {limit}.",
                 path=[name, *path], extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},

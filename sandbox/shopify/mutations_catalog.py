@@ -269,7 +269,8 @@ def _set_options(ctx: Ctx, current: list[dict], options_input: list[dict], error
             continue
         existing = existing or by_name.get(name.lower())
         old_values = {v["id"]: v for v in (existing or {}).get("values", [])}
-        option = {"id": existing["id"] if existing else new_ids(ctx)[0], "name": name,
+        old_by_name = {v["name"]: v for v in old_values.values()}
+        option = {"id": existing["id"] if existing else None, "name": name,
                   "position": option_input.get("position") or i + 1, "values": []}
         value_names = set()
         for j, value in enumerate(values):
@@ -284,9 +285,13 @@ def _set_options(ctx: Ctx, current: list[dict], options_input: list[dict], error
                                          "DUPLICATED_OPTION_VALUE"))
                 continue
             value_names.add(value_name)
-            same = old or next((v for v in old_values.values() if v["name"] == value_name), None)
-            option["values"].append({"id": same["id"] if same else new_ids(ctx)[0], "name": value_name})
+            same = old or old_by_name.get(value_name)
+            option["values"].append({"id": same["id"] if same else None, "name": value_name})
         out.append(option)
+    # ids for new options and values, allocated in one go
+    missing = [o for o in out if o["id"] is None] + [v for o in out for v in o["values"] if v["id"] is None]
+    for item, new_id in zip(missing, new_ids(ctx, len(missing)) if missing else [], strict=True):
+        item["id"] = new_id
     return sorted(out, key=lambda o: o["position"])
 
 
@@ -318,6 +323,7 @@ def product_set(ctx: Ctx, input, synchronous=True, identifier=None):
     if variants_input is not None and len(variants_input) > MAX_VARIANTS:
         errors.append(user_error(["input", "variants"], f"Number of product variants exceeds shop limit of "
                                  f"{MAX_VARIANTS}.", "VARIANTS_OVER_LIMIT"))
+        return {"product": None, "productSetOperation": None, "userErrors": errors}
     if options_input is not None:
         options = _set_options(ctx, options, options_input, errors)
         if variants_input is None:
