@@ -61,7 +61,7 @@ def _customer_apply(ctx: Ctx, data: dict, values: dict) -> None:
         if key in values and values[key] is not None:
             data[key] = values[key]
     if values.get("email") is not None:
-        data["email"] = values["email"] or None
+        data["email"] = values["email"].strip().lower() or None  # Shopify keeps customer emails in lower case
     if values.get("tags") is not None:
         data["tags"] = sorted({t.strip() for t in values["tags"] if t and t.strip()}, key=str.lower)
     if values.get("taxExempt") is not None:
