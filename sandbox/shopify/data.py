@@ -234,9 +234,10 @@ def empty_connection() -> dict:
             "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}}
 
 
-def paginate(ctx: Ctx, qs: QuerySet, sort: Sort, args: dict, render) -> dict:
+def paginate(ctx: Ctx, qs: QuerySet, sort: Sort, args: dict, render, prefetch=None) -> dict:
     """A Relay connection over `qs`: `{edges, nodes, pageInfo}` with Shopify-style cursors. In a bulk
-    query every row is returned (Shopify ignores page sizes there)."""
+    query every row is returned (Shopify ignores page sizes there). `prefetch(ctx, rows)` may load what
+    the renderer will need for the whole page in one query."""
     first, last = connection_args(args, ctx)
     reverse = bool(args.get("reverse"))
     qs = qs.annotate(_sv=sort.expr)
@@ -260,10 +261,36 @@ def paginate(ctx: Ctx, qs: QuerySet, sort: Sort, args: dict, render) -> dict:
         rows = list(window.order_by(*order(not ascending))[:last + 1])
         has_prev, rows = len(rows) > last, rows[:last][::-1]
         has_next = bool(args.get("before")) and qs.exclude(_beyond(sort, args["before"], not ascending)).exists()
+    if prefetch and rows:
+        prefetch(ctx, rows)
     edges = []
     for row in rows:
         cache_put(ctx, row)
         edges.append({"cursor": encode_cursor(row.record_id, _cursor_value(sort, row._sv)), "node": render(ctx, row)})
+    return {
+        "edges": edges,
+        "nodes": [edge["node"] for edge in edges],
+        "pageInfo": {
+            "hasNextPage": has_next, "hasPreviousPage": has_prev,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+def paginate_rows(ctx: Ctx, rows: list, sort: Sort, value_of, args: dict, render) -> dict:
+    """`paginate` over rows already loaded and sorted ascending by (`value_of(row)`, id), for a first page
+    (no after/before): the same cursors as the SQL path, without a query."""
+    first, last = connection_args(args, ctx)
+    ordered = rows[::-1] if args.get("reverse") else list(rows)
+    if ctx.bulk:
+        page, has_next, has_prev = ordered, False, False
+    elif last is None:
+        page, has_next, has_prev = ordered[:first], len(ordered) > first, False
+    else:
+        page, has_next, has_prev = ordered[max(0, len(ordered) - last):], False, len(ordered) > last
+    edges = [{"cursor": encode_cursor(row.record_id, _cursor_value(sort, value_of(row))), "node": render(ctx, row)}
+             for row in page]
     return {
         "edges": edges,
         "nodes": [edge["node"] for edge in edges],

@@ -136,13 +136,16 @@ LISTS = {
 }
 
 
+PREFETCH = {"products": render.variants_prefetch, "orders": render.customers_prefetch}
+
+
 def _list_resolver(resource, search, sorts, renderer):
     def resolve(root, info, sortKey="ID", query=None, **args):
         ctx = _ctx(info)
         qs = search_filter(records(ctx, resource), search_parse(query), search, ctx)
         if resource == "locations" and not args.get("includeInactive"):
             qs = qs.exclude(data__isActive=False)
-        return paginate(ctx, qs, sorts.get(sortKey, SORT_ID), args, renderer)
+        return paginate(ctx, qs, sorts.get(sortKey, SORT_ID), args, renderer, prefetch=PREFETCH.get(resource))
 
     return resolve
 

@@ -13,6 +13,7 @@ from .data import (
     count_result,
     paginate,
     paginate_list,
+    paginate_rows,
     record_get,
     records,
     sort_json_int,
@@ -243,6 +244,25 @@ def media_image(item: dict) -> dict:
     }
 
 
+def variants_prefetch(ctx: Ctx, products: list[SandboxRecord]) -> None:
+    """Load the variants of a page of products in one query."""
+    wanted = [p.record_id for p in products if ("variants_of", p.record_id) not in ctx.cache]
+    if not wanted:
+        return
+    found: dict = {pid: [] for pid in wanted}
+    for row in records(ctx, "variants").filter(parent_id__in=wanted).order_by("record_id"):
+        found[row.parent_id].append(row)
+    for pid, rows in found.items():
+        ctx.cache[("variants_of", pid)] = rows
+
+
+def customers_prefetch(ctx: Ctx, orders: list[SandboxRecord]) -> None:
+    """Load the customers of a page of orders in one query."""
+    wanted = {o.parent_id for o in orders if o.parent_id and ("customers", o.parent_id) not in ctx.cache}
+    for row in records(ctx, "customers").filter(record_id__in=wanted):
+        ctx.cache[("customers", row.record_id)] = row
+
+
 def product_variants(ctx: Ctx, product_id: int) -> list[SandboxRecord]:
     key = ("variants_of", product_id)
     if key not in ctx.cache:
@@ -262,6 +282,12 @@ def product(ctx: Ctx, record: SandboxRecord) -> dict:
 
     def variants(info=None, sortKey="POSITION", **args):
         sort = {"POSITION": sort_json_int("position"), "SKU": sort_text("sku"), "TITLE": sort_text("title")}
+        if sortKey in ("POSITION", "ID") and not args.get("after") and not args.get("before"):
+            # first page from the variants already loaded for this product (one query per product page)
+            value_of = (lambda v: int(v.data.get("position") or 0)) if sortKey == "POSITION" else \
+                (lambda v: v.record_id)
+            rows = sorted(product_variants(ctx, pid), key=lambda v: (value_of(v), v.record_id))
+            return paginate_rows(ctx, rows, sort.get(sortKey, SORT_ID), value_of, args, variant)
         return paginate(ctx, records(ctx, "variants").filter(parent_id=pid), sort.get(sortKey, SORT_ID), args,
                         variant)
 

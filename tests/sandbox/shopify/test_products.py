@@ -215,3 +215,21 @@ def test_collection_create_add_products_and_errors(shop):
     deleted = shop.data("mutation($id: ID!) { collectionDelete(input: {id: $id}) { deletedCollectionId } }",
                         {"id": created["collection"]["id"]})
     assert deleted["collectionDelete"]["deletedCollectionId"] == created["collection"]["id"]
+
+
+def test_product_set_accepts_more_than_250_variants_and_pages_through_them(shop):
+    values = [{"name": f"S{i:03d}"} for i in range(300)]
+    variants = [{"optionValues": [{"optionName": "Size", "name": f"S{i:03d}"}], "sku": f"BIG-{i:03d}",
+                 "price": "1.00"} for i in range(300)]
+    big = {"title": "Big", "productOptions": [{"name": "Size", "values": values}], "variants": variants}
+    created = shop.data("""mutation($i: ProductSetInput!) { productSet(input: $i) {
+        product { id variantsCount { count } } userErrors { code } } }""", {"i": big})["productSet"]
+    assert created["userErrors"] == [] and created["product"]["variantsCount"]["count"] == 300
+    page = """query($id: ID!, $after: String) { product(id: $id) { variants(first: 250, after: $after) {
+        nodes { sku } pageInfo { hasNextPage endCursor } } } }"""
+    first = shop.data(page, {"id": created["product"]["id"]})["product"]["variants"]
+    second = shop.data(page, {"id": created["product"]["id"], "after": first["pageInfo"]["endCursor"]})["product"][
+        "variants"]
+    skus = [v["sku"] for v in first["nodes"] + second["nodes"]]
+    assert skus == [f"BIG-{i:03d}" for i in range(300)]
+    assert first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
