@@ -1404,7 +1404,8 @@ class VendureConnector(Connector):
                 ops.append(Op("addNoteToOrder", {"input": ("AddNoteToOrderInput!", {
                     "id": build.order_id, "note": item.customer_note, "isPublic": False})}, "{ id }", key=build))
         draft_failures, unpaid = [], []
-        for op, (value, error) in zip(ops, self._mutate(ops, params=params), strict=True):
+        # With the import header too: moving to ArrangingPayment checks today's stock.
+        for op, (value, error) in zip(ops, self._mutate(ops, headers=IMPORT_HEADER, params=params), strict=True):
             build = op.key
             if not error:
                 build.placed = build.placed or op.name == "addManualPaymentToOrder" or (

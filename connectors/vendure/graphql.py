@@ -99,7 +99,9 @@ def outcomes(body: dict[str, Any], aliases: list[str]) -> list[tuple[Any, str | 
         if alias in by_alias:
             out.append((None, by_alias[alias]))
         elif isinstance(value, dict) and value.get("errorCode"):
-            out.append((None, str(value.get("message") or value["errorCode"])))
+            detail = value.get("transitionError") or value.get("paymentErrorMessage") or ""
+            message = str(value.get("message") or value["errorCode"])
+            out.append((None, f"{message}: {detail}" if detail and detail not in message else message))
         elif value is None:
             out.append((None, "Vendure gave no answer for this operation."))
         else:

@@ -1,0 +1,122 @@
+"""End to end against the real Vendure server of this session: WooCommerce sandbox -> Vendure, then Vendure ->
+a fresh WooCommerce sandbox store, each through a real Celery worker on Redis and PostgreSQL, each run twice.
+
+One test for both directions: the second migration reads what the first wrote (the sandbox stores live in the
+test database, which is emptied after each test). The Vendure side is its own channel, so the counts are this
+test's records only."""
+import time
+
+import pytest
+
+from accounts.services import user_create
+from connectors.entities import EntityType
+from migrations_app.enums import IdMapState, RunStatus
+from migrations_app.models import EntityProgress, IdMap, RecordError
+from migrations_app.services.runs import run_start
+from migrations_app.services.stores import store_check, store_create
+from migrations_app.services.wizard import migratable_entities, migration_create
+
+from ..integration.helpers import all_records, counts, mismatches, wait_finished
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+SIZE = {"products": 100, "customers": 100, "orders": 200}
+ENTITIES = ["categories", "products", "customers", "orders"]
+
+
+@pytest.fixture
+def owner():
+    return user_create(email="owner@shop.example", password="a-long-password-1")
+
+
+def _store(organization, platform: str, described: dict):
+    store = store_create(organization=organization, platform=platform, url=described["base_url"],
+                         credentials=described["credentials"])
+    store = store_check(store=store)
+    assert store.last_check_ok, store.last_check_error
+    return store
+
+
+def _migration(owner, source, target):
+    organization = owner.organizations.first()
+    entities = [str(e) for e in migratable_entities(source=source, target=target)]
+    assert entities == ENTITIES
+    return migration_create(organization=organization, user=owner, source_store=source, target_store=target,
+                            entities=entities)
+
+
+def _idmap(migration, entity):
+    return dict(IdMap.objects.filter(migration=migration, entity=entity, state=IdMapState.DONE)
+                .values_list("source_id", "target_id"))
+
+
+def _run_twice(migration, owner, worker, timings: dict, label: str):
+    """A full run that must complete with a clean verification, then a second one that must create nothing."""
+    started = time.monotonic()
+    run = run_start(migration=migration, kind="full", user=owner)
+    wait_finished(run, timeout=900, workers=[worker])
+    timings[label] = round(time.monotonic() - started, 1)
+    assert run.status == RunStatus.COMPLETED, (run.error_message, [
+        (e.entity, e.source_id, e.message) for e in RecordError.objects.filter(run=run)[:10]])
+    assert mismatches(run.verification) == []
+    assert run.verification["sampled"] >= len(ENTITIES)
+    started = time.monotonic()
+    again = run_start(migration=migration, kind="full", user=owner)
+    wait_finished(again, timeout=600, workers=[worker])
+    timings[f"{label} again"] = round(time.monotonic() - started, 1)
+    assert again.status == RunStatus.COMPLETED, again.error_message
+    assert sum(EntityProgress.objects.filter(run=again).values_list("created", flat=True)) == 0
+    return run
+
+
+def _references_intact(migration):
+    """Order lines point at the migrated products and variants, orders at the migrated customers, categories
+    at their migrated parents; every total arrived to the cent."""
+    products, customers = _idmap(migration, "products"), _idmap(migration, "customers")
+    variants, categories = _idmap(migration, "variants"), _idmap(migration, "categories")
+    orders_map = _idmap(migration, "orders")
+    target_orders = {o.source_id: o for o in all_records(migration.target_store, "orders")}
+    for order in all_records(migration.source_store, "orders"):
+        written = target_orders[orders_map[order.source_id]]
+        assert written.customer_id == (customers[order.customer_id] if order.customer_id else None)
+        expected = [(products[line.product_id], variants[line.variant_id] if line.variant_id else None,
+                     line.quantity, line.total) for line in order.lines]
+        got = [(line.product_id, line.variant_id, line.quantity, line.total) for line in written.lines]
+        assert sorted(got) == sorted(expected), order.number
+        assert (written.total, written.shipping_total, written.tax_total) == (
+            order.total, order.shipping_total, order.tax_total), order.number
+    target_categories = {c.source_id: c for c in all_records(migration.target_store, "categories")}
+    for category in all_records(migration.source_store, "categories"):
+        written = target_categories[categories[category.source_id]]
+        assert written.parent_id == (categories[category.parent_id] if category.parent_id else None)
+        assert written.translations.get("fr", {}).get("name") == category.translations.get("fr", {}).get("name")
+
+
+def test_woocommerce_to_vendure_and_back_counts_samples_and_references_equal_and_nothing_twice(
+        owner, woo_store_factory, vendure_server, start_worker):
+    timings: dict[str, float] = {}
+    organization = owner.organizations.first()
+    woo_source = _store(organization, "woocommerce", woo_store_factory(
+        "vendure-e2e-source", languages=["en", "fr"], seed=7, **SIZE))
+    vendure = _store(organization, "vendure", vendure_server.describe(vendure_server.channel("e2e")))
+    assert vendure.last_check_info["platform_version"] == "Vendure with CartmigratePlugin"
+    worker = start_worker("vendure")
+
+    # WooCommerce -> Vendure.
+    forward = _migration(owner, woo_source, vendure)
+    _run_twice(forward, owner, worker, timings, "woocommerce to vendure")
+    source_counts = counts(woo_source, ENTITIES)
+    assert (source_counts["products"], source_counts["customers"], source_counts["orders"]) == (
+        SIZE["products"], SIZE["customers"], SIZE["orders"])
+    assert source_counts["categories"] > 30
+    assert counts(vendure, ENTITIES) == source_counts
+    _references_intact(forward)
+    variable = [p for p in all_records(vendure, EntityType.PRODUCT) if p.type == "variable"]
+    assert len(variable) > 50 and all(p.variants and p.translations.get("fr") for p in variable)
+
+    # Vendure -> a fresh WooCommerce store.
+    woo_target = _store(organization, "woocommerce", woo_store_factory("vendure-e2e-back", languages=["en", "fr"]))
+    backward = _migration(owner, vendure, woo_target)
+    _run_twice(backward, owner, worker, timings, "vendure to woocommerce")
+    assert counts(woo_target, ENTITIES) == source_counts
+    _references_intact(backward)
+    print(f"\nVendure e2e timings (s): {timings}; server: {vendure_server.timings}")
