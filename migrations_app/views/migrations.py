@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from connectors.base import CLEAR_SCOPE, CLEAR_TARGET
 from connectors.registry import all_connectors
 
-from ..enums import ACTIVE_RUN_STATUSES, RunKind
+from ..enums import ACTIVE_RUN_STATUSES, RunKind, RunStatus
 from ..errors import ApplicationError
 from ..forms import MigrationFilterForm
 from ..models import MigrationRun
@@ -62,6 +62,8 @@ def migration_list(request):
     connectors = all_connectors()
     for m in rows:
         m.resume_url = wizard_step_url(m) if m.is_draft else None
+        m.last_run_label = (f"{RunKind(m.last_run_kind).label}: {RunStatus(m.last_run_status).label}"
+                            if m.last_run_kind else "")
         processed, total = progress.get(m.last_run_id, (0, 0))
         m.run_percent = min(100, int(100 * processed / total)) if total else 0
         for side in ("source", "target"):
