@@ -811,30 +811,31 @@ class VendureConnector(Connector):
         return [results[i] for i in range(len(items))]
 
     def _update_category(self, target_id: str, item: Canonical, fields: list[str] | None) -> WriteResult:
+        """Translations and parent in place. A category without a parent is moved to the top level."""
         assert isinstance(item, Category)
         store = self.store()
         data, skipped = mappers.collection_input(item, default_language=store["default_language"],
                                                  languages=store["languages"])
         update: dict[str, Any] = {"id": target_id}
+        ops = []
         if fields is None or {"name", "description", "seo"} & set(fields):
             update["translations"] = data["translations"]
-        if (fields is None or "parent_id" in fields) and item.parent_id:
-            update["parentId"] = item.parent_id
-        ops = [Op("updateCollection", {"input": ("UpdateCollectionInput!", update)}, "{ id }")]
-        if fields is not None and "parent_id" in fields and not item.parent_id:
-            root = self._root_collection_id()
-            ops = [Op("moveCollection", {"input": ("MoveCollectionInput!", {
-                "collectionId": target_id, "parentId": root, "index": 0})}, "{ id }")]
-        (value, error), = self._mutate(ops)
-        if error:
-            return WriteResult(source_id=item.source_id, error=error)
+        if fields is None or "parent_id" in fields:
+            if item.parent_id:
+                update["parentId"] = item.parent_id
+            else:
+                found = self._query("query Where($id: ID!) { collection(id: $id) { breadcrumbs { id } } }",
+                                    {"id": target_id}).get("collection") or {}
+                crumbs = found.get("breadcrumbs") or []
+                if len(crumbs) > 2:  # [root, ..., itself]: not at the top level yet
+                    ops.append(Op("moveCollection", {"input": ("MoveCollectionInput!", {
+                        "collectionId": target_id, "parentId": str(crumbs[0]["id"]), "index": 0})}, "{ id }"))
+        if len(update) > 1:
+            ops.insert(0, Op("updateCollection", {"input": ("UpdateCollectionInput!", update)}, "{ id }"))
+        for _, error in self._mutate(ops):
+            if error:
+                return WriteResult(source_id=item.source_id, error=error)
         return WriteResult(source_id=item.source_id, target_id=target_id, warnings=_language_warnings(skipped))
-
-    def _root_collection_id(self) -> str:
-        data = self._query("query { collections(options: { take: 1 }) { items { breadcrumbs { id } } } }")
-        items = (data.get("collections") or {}).get("items") or []
-        crumbs = items[0].get("breadcrumbs") if items else []
-        return str(crumbs[0]["id"]) if crumbs else "1"
 
     # --- products --------------------------------------------------------------------------------------
     def _tag_ids(self, names: Iterable[str]) -> dict[str, str]:
@@ -1364,45 +1365,79 @@ class VendureConnector(Connector):
                         address))}, "{ id }", key=build))
             ops.append(Op("setDraftOrderShippingMethod", {"orderId": order_id, "shippingMethodId": (
                 "ID!", shipping_method)}, order_result, key=build))
+        conflicts: dict[str, list[_OrderBuild]] = defaultdict(list)
         for op, (value, error) in zip(ops, self._mutate(ops, headers=IMPORT_HEADER, params=params), strict=True):
             build = op.key
-            if error:
+            if error and op.name == "setCustomerForDraftOrder" and not build.item.customer_id and (
+                    "email" in error.lower()):
+                conflicts[mappers.guest_input(build.item)["emailAddress"].lower()].append(build)
+            elif error:
                 build.fail(f"{op.name}: {error}{_country_hint(error)}")
             elif isinstance(value, dict) and value.get("lines") is not None:
                 build.line_ids = [(str(line["id"]), int(line["quantity"])) for line in value["lines"]]
-        failed = [b for b in builds if b.result.error and b.order_id]
+        if conflicts:
+            self._guests_with_accounts(conflicts, params)
+        failed = [b for b in builds if b.result.error and b.order_id and not b.existing]
         if failed:
             cleanup = [Op("deleteDraftOrder", {"orderId": ("ID!", b.order_id)}, "{ result }") for b in failed]
             self._mutate(cleanup, retry_safe=True)
             for build in failed:
                 build.order_id = None
 
-    def _order_states(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
+    def _guests_with_accounts(self, conflicts: dict[str, list[_OrderBuild]], params: dict[str, str] | None) -> None:
+        """Guest orders whose email belongs to a registered customer: Vendure keeps one customer per email and
+        refuses a guest with that email, so the order goes to that customer (a warning says so)."""
+        found = self.find_by_natural_keys(E.CUSTOMER, list(conflicts))
         ops = []
-        for build in builds:
-            item, state = build.item, build.item.status
-            if state == "Cancelled":
-                # Through ArrangingPayment, like an abandoned checkout: Draft -> Cancelled would first cancel every
-                # line (quantities to 0), and a cancelled historical order keeps its lines and total.
-                for step in ("ArrangingPayment", "Cancelled"):
-                    ops.append(Op("transitionOrderToState", {"id": ("ID!", build.order_id), "state": (
-                        "String!", step)}, "{ ... on Order { id state } ... on OrderStateTransitionError { errorCode "
-                        "message transitionError } }", key=build))
-            elif state in PAID_STATES:
+        for email, builds in conflicts.items():
+            for build in builds:
+                if email not in found:
+                    build.fail(f"setCustomerForDraftOrder: Vendure refused the guest {email}.")
+                    continue
+                build.warn(f"The guest email {email} belongs to a customer with an account on Vendure: the order is "
+                           "linked to that customer (Vendure keeps one customer per email).")
+                ops.append(Op("setCustomerForDraftOrder", {"orderId": ("ID!", build.order_id),
+                                                           "customerId": ("ID", found[email])},
+                              "{ ... on Order { id } " + ERROR_RESULT + " }", key=build))
+        for op, (_, error) in zip(ops, self._mutate(ops, params=params), strict=True):
+            if error:
+                op.key.fail(f"setCustomerForDraftOrder: {error}")
+
+    def _states_ops(self, build: _OrderBuild, *, skip_arranging: bool = False) -> list[Op]:
+        """The ops taking a draft to its state: Cancelled through ArrangingPayment (like an abandoned checkout:
+        Draft -> Cancelled would first cancel every line, and a cancelled historical order keeps its lines and
+        total); paid states through ArrangingPayment and a manual payment (fulfillments follow)."""
+        item, state, ops = build.item, build.item.status, []
+        transition = ("{ ... on Order { id state } ... on OrderStateTransitionError { errorCode message "
+                      "transitionError } }")
+        if state == "Cancelled":
+            for step in ("Cancelled",) if skip_arranging else ("ArrangingPayment", "Cancelled"):
+                ops.append(Op("transitionOrderToState", {"id": ("ID!", build.order_id), "state": ("String!", step)},
+                              transition, key=build))
+        elif state in PAID_STATES:
+            if not skip_arranging:
                 ops.append(Op("transitionOrderToState", {"id": ("ID!", build.order_id), "state": (
-                    "String!", "ArrangingPayment")}, "{ ... on Order { id state } ... on OrderStateTransitionError "
-                    "{ errorCode message transitionError } }", key=build))
-                metadata = {"title": item.payment_method_title} if item.payment_method_title else {}
-                if item.paid_at:
-                    metadata["paidAt"] = mappers.format_time(item.paid_at)
-                ops.append(Op("addManualPaymentToOrder", {"input": ("ManualPaymentInput!", {
-                    "orderId": build.order_id, "method": item.payment_method or "imported",
-                    "transactionId": item.transaction_id, "metadata": metadata})},
-                    "{ ... on Order { id state } " + ERROR_RESULT + " }", key=build))
-                build.fulfil = state in ("Shipped", "Delivered")
-            if item.customer_note:
-                ops.append(Op("addNoteToOrder", {"input": ("AddNoteToOrderInput!", {
-                    "id": build.order_id, "note": item.customer_note, "isPublic": False})}, "{ id }", key=build))
+                    "String!", "ArrangingPayment")}, transition, key=build))
+            metadata: dict[str, Any] = {"title": item.payment_method_title} if item.payment_method_title else {}
+            if item.paid_at:
+                metadata["paidAt"] = mappers.format_time(item.paid_at)
+            ops.append(Op("addManualPaymentToOrder", {"input": ("ManualPaymentInput!", {
+                "orderId": build.order_id, "method": item.payment_method or "imported",
+                "transactionId": item.transaction_id, "metadata": metadata})},
+                "{ ... on Order { id state } " + ERROR_RESULT + " }", key=build))
+            build.fulfil = state in ("Shipped", "Delivered")
+        if item.customer_note and not skip_arranging:
+            ops.append(Op("addNoteToOrder", {"input": ("AddNoteToOrderInput!", {
+                "id": build.order_id, "note": item.customer_note, "isPublic": False})}, "{ id }", key=build))
+        return ops
+
+    def _order_states(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
+        self._apply_states([op for build in builds for op in self._states_ops(build)], params)
+
+    def _apply_states(self, ops: list[Op], params: dict[str, str] | None) -> None:
+        """Run state ops. A draft whose move is refused is deleted (an error); once an order left Draft a refused
+        step is a warning, and an order left in ArrangingPayment (it would become its customer's shopping cart)
+        is cancelled."""
         draft_failures, unpaid = [], []
         # With the import header too: moving to ArrangingPayment checks today's stock.
         for op, (value, error) in zip(ops, self._mutate(ops, headers=IMPORT_HEADER, params=params), strict=True):
@@ -1413,22 +1448,22 @@ class VendureConnector(Connector):
                 continue
             build.fulfil = False
             if op.name == "addManualPaymentToOrder":
-                # Left in ArrangingPayment it would become its customer's shopping cart: cancel it instead.
                 build.warn(f"Its payment was refused ({error}); the order was cancelled on Vendure.")
                 unpaid.append(build)
             elif build.placed:
                 build.warn(f"{op.name}: {error}")
-            else:
+            elif build not in draft_failures:
                 build.fail(f"{op.name}: {error}")
                 draft_failures.append(build)
         cleanup = [Op("deleteDraftOrder", {"orderId": ("ID!", b.order_id)}, "{ result }")
-                   for b in draft_failures if b.order_id]
+                   for b in draft_failures if b.order_id and not b.existing]
         cleanup += [Op("transitionOrderToState", {"id": ("ID!", b.order_id), "state": ("String!", "Cancelled")},
                        "{ ... on Order { id } ... on OrderStateTransitionError { errorCode message } }")
                     for b in unpaid]
         self._mutate(cleanup, retry_safe=True)
         for build in draft_failures:
-            build.order_id = None
+            if not build.existing:
+                build.order_id = None
 
     def _order_fulfillments(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
         ops = []
@@ -1449,11 +1484,11 @@ class VendureConnector(Connector):
             if error:
                 op.key.warn(f"Its shipment was refused: {error}")
                 continue
-            states = ["Shipped"] + (["Delivered"] if op.key.item.status == "Delivered" else [])
-            for state in states:
-                transitions.append(Op("transitionFulfillmentToState", {"id": ("ID!", str(value["id"])),
-                                                                        "state": ("String!", state)},
-                                      "{ ... on Fulfillment { id state } " + ERROR_RESULT + " }", key=op.key))
+            # Pending -> Delivered directly is allowed [default-fulfillment-process]; the order follows it.
+            state = "Delivered" if op.key.item.status == "Delivered" else "Shipped"
+            transitions.append(Op("transitionFulfillmentToState", {"id": ("ID!", str(value["id"])),
+                                                                    "state": ("String!", state)},
+                                  "{ ... on Fulfillment { id state } " + ERROR_RESULT + " }", key=op.key))
         for op, (_, error) in zip(transitions, self._mutate(transitions, params=params), strict=True):
             if error:
                 op.key.warn(f"Its shipment could not be marked {op.args['state'][1]}: {error}")
@@ -1471,6 +1506,7 @@ class VendureConnector(Connector):
         state = str(raw.get("state"))
         build = _OrderBuild(item)
         build.order_id = target_id
+        build.existing = True  # never deleted here: the id map points at it
         build.result.target_id = target_id
         if state == "Draft" and fields is None:
             shipping_method, _ = self._order_prerequisites()
@@ -1490,25 +1526,41 @@ class VendureConnector(Connector):
         wanted = item.status
         if wanted == state or (fields is not None and "status" not in fields):
             return build.result
-        if wanted == "Cancelled":
-            (value, error), = self._mutate([Op("cancelOrder", {"input": ("CancelOrderInput!", {
+        if wanted not in WRITABLE_STATES:
+            return WriteResult(source_id=item.source_id, error=f"Vendure's Admin API cannot put an order in the state "
+                                                               f"{wanted!r}.")
+        build.line_ids = [(str(line["id"]), int(line["quantity"])) for line in raw.get("lines") or []]
+        ops: list[Op] = []
+        if state in ("Draft", "ArrangingPayment") and wanted != "Draft":
+            # A pending import (or one interrupted between its states) goes the rest of the way, as on create.
+            if state == "ArrangingPayment":
+                build.placed = True
+                ops = self._states_ops(build, skip_arranging=True)
+            else:
+                ops = self._states_ops(build)
+            self._apply_states(ops, None)
+            if build.fulfil and not build.result.error:
+                self._order_fulfillments([build], None)
+        elif wanted == "Cancelled":
+            (_, error), = self._mutate([Op("cancelOrder", {"input": ("CancelOrderInput!", {
                 "orderId": target_id, "cancelShipping": True, "reason": "Cancelled on the source store"})},
                 "{ ... on Order { id state } " + ERROR_RESULT + " }")])
-            return WriteResult(source_id=item.source_id, error=error) if error else build.result
-        if state == "PaymentSettled" and wanted in ("Shipped", "Delivered"):
-            build.line_ids = [(str(line["id"]), int(line["quantity"])) for line in raw.get("lines") or []]
+            if error:
+                build.fail(error)
+        elif state == "PaymentSettled" and wanted in ("Shipped", "Delivered"):
             self._order_fulfillments([build], None)
-            return build.result
-        if state == "Shipped" and wanted == "Delivered":
+        elif state == "Shipped" and wanted == "Delivered":
             ops = [Op("transitionFulfillmentToState", {"id": ("ID!", str(f["id"])), "state": ("String!", "Delivered")},
                       "{ ... on Fulfillment { id } " + ERROR_RESULT + " }")
                    for f in raw.get("fulfillments") or [] if f.get("state") == "Shipped"]
             for _, error in self._mutate(ops):
                 if error:
-                    return WriteResult(source_id=item.source_id, error=error)
-            return build.result
-        return WriteResult(source_id=item.source_id,
-                           error=f"Vendure cannot move an order from {state} to {wanted} through its Admin API.")
+                    build.fail(error)
+        else:
+            build.fail(f"Vendure cannot move an order from {state} to {wanted} through its Admin API.")
+        if build.result.error:
+            return WriteResult(source_id=item.source_id, error=build.result.error)
+        return build.result
 
     def _delete_orders(self, target_ids: list[str]) -> list[WriteResult]:
         states: dict[str, str] = {}
@@ -1549,6 +1601,7 @@ class _OrderBuild:
         self.line_ids: list[tuple[str, int]] = []
         self.placed = False
         self.fulfil = False
+        self.existing = False
 
     def fail(self, message: str) -> None:
         if not self.result.error:

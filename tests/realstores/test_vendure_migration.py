@@ -19,7 +19,8 @@ from migrations_app.services.wizard import migratable_entities, migration_create
 from ..integration.helpers import all_records, counts, mismatches, wait_finished
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
-SIZE = {"products": 100, "customers": 100, "orders": 200}
+# The size: at least 100 variable products (seed 7 makes 103 of 145), 100 customers, 200 orders.
+SIZE = {"products": 145, "customers": 100, "orders": 200}
 ENTITIES = ["categories", "products", "customers", "orders"]
 
 
@@ -55,6 +56,9 @@ def _run_twice(migration, owner, worker, timings: dict, label: str):
     run = run_start(migration=migration, kind="full", user=owner)
     wait_finished(run, timeout=900, workers=[worker])
     timings[label] = round(time.monotonic() - started, 1)
+    timings[f"{label} entities"] = {
+        p.entity: round((p.finished_at - p.started_at).total_seconds(), 1)
+        for p in EntityProgress.objects.filter(run=run) if p.started_at and p.finished_at}
     assert run.status == RunStatus.COMPLETED, (run.error_message, [
         (e.entity, e.source_id, e.message) for e in RecordError.objects.filter(run=run)[:10]])
     assert mismatches(run.verification) == []
@@ -93,7 +97,7 @@ def _references_intact(migration):
 
 def test_woocommerce_to_vendure_and_back_counts_samples_and_references_equal_and_nothing_twice(
         owner, woo_store_factory, vendure_server, start_worker):
-    timings: dict[str, float] = {}
+    timings: dict[str, object] = {}
     organization = owner.organizations.first()
     woo_source = _store(organization, "woocommerce", woo_store_factory(
         "vendure-e2e-source", languages=["en", "fr"], seed=7, **SIZE))
@@ -111,7 +115,7 @@ def test_woocommerce_to_vendure_and_back_counts_samples_and_references_equal_and
     assert counts(vendure, ENTITIES) == source_counts
     _references_intact(forward)
     variable = [p for p in all_records(vendure, EntityType.PRODUCT) if p.type == "variable"]
-    assert len(variable) > 50 and all(p.variants and p.translations.get("fr") for p in variable)
+    assert len(variable) >= 100 and all(p.variants and p.translations.get("fr") for p in variable)
 
     # Vendure -> a fresh WooCommerce store.
     woo_target = _store(organization, "woocommerce", woo_store_factory("vendure-e2e-back", languages=["en", "fr"]))
