@@ -2,8 +2,10 @@
 no console error and does not scroll sideways. Screenshots go to test-artifacts/screenshots/."""
 import pytest
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from accounts.services import user_create
+from migrations_app.models import ChangeRecord
 from tests.factories import MigrationFactory, RecordErrorFactory, RunFactory, organization_of
 
 from .conftest import DESKTOP, MOBILE, overflowing, screenshot
@@ -22,6 +24,15 @@ def test_pages_render_cleanly(new_page, live_server, viewport):
     migration = MigrationFactory(organization=organization_of(owner))
     run = RunFactory(migration=migration, status="completed_with_errors")
     RecordErrorFactory.create_batch(30, run=run)
+    # After the full migration: the re-migration, recent data and smart update sections, and a smart
+    # update run with its changes.
+    migrated = MigrationFactory(organization=organization_of(owner), entities=["products", "orders"],
+                                state="full_completed", full_completed_at=timezone.now())
+    RunFactory(migration=migrated, kind="full", status="completed")
+    smart = RunFactory(migration=migrated, kind="smart_update", status="completed", params={"fields": {}})
+    ChangeRecord.objects.create(organization=smart.organization, run=smart, entity="products", source_id="12",
+                                target_id="512", kind="conflict", field="stock_quantity", old=4, new=9,
+                                target_value=4, applied=True)
     width = "mobile" if viewport is MOBILE else "desktop"
     page, watch = new_page(viewport)
 
@@ -39,7 +50,9 @@ def test_pages_render_cleanly(new_page, live_server, viewport):
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(live_server.url + "/migrations/")
     for name, path in [("account", "/account/"), ("list-with-rows", "/migrations/"),
-                       ("run-with-errors", f"/runs/{run.pk}/"), ("password-change", "/accounts/password/change/")]:
+                       ("run-with-errors", f"/runs/{run.pk}/"), ("password-change", "/accounts/password/change/"),
+                       ("migration-after-full", f"/migrations/{migrated.pk}/"),
+                       ("smart-update-run", f"/runs/{smart.pk}/")]:
         assert page.goto(live_server.url + path).status == 200, path
         assert not overflowing(page), (path, overflowing(page))
         screenshot(page, f"{name}-{width}")
