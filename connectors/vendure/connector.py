@@ -71,13 +71,14 @@ from connectors.base import (
     StoreInfo,
     WriteResult,
 )
-from connectors.entities import Canonical, Category, Customer, EntityType, Order, OrderStatus, Product, Variant
+from connectors.entities import Canonical, Category, Customer, EntityType, OrderStatus, Product, Variant
 from connectors.errors import AuthenticationError, ConfigError, RecordError, TransientError
 from connectors.http import mask_url
 
 from . import mappers
 from .graphql import (
     ERROR_RESULT,
+    MAX_TAKE,
     Op,
     body_size,
     error_kind,
@@ -87,26 +88,16 @@ from .graphql import (
     outcomes,
 )
 from .graphql import unattributed_errors as request_errors
+from .mappers import PLUGIN_FIELDS
+from .orders import PLUGIN_HELP, WRITE_STATUS, VendureOrders, country_hint
 
 logger = logging.getLogger(__name__)
 
 E = EntityType
 API_PATH = "/admin-api"
-MAX_TAKE = 100  # Vendure's default `adminListQueryLimit`
 MAX_BODY = 95_000  # bytes; Vendure's body parser refuses requests over 100 kB by default
 MAX_OPS = 60  # mutations per request
-IMPORT_HEADER = {"Cartmigrate-Import": "orders"}  # see CartmigratePlugin: today's stock does not refuse history
-IMPORTED_SHIPPING_CODE = "cartmigrate-imported"
-IMPORTED_PROMOTION_NAME = "Imported order discounts"
 ENTITIES = frozenset({E.CATEGORY, E.PRODUCT, E.CUSTOMER, E.ORDER})
-PLUGIN_FIELDS = {
-    "Product": ("productSku", "stockQuantity", "stockStatus"),
-    "ProductVariant": ("compareAtPrice",),
-    "Order": ("sourceOrderNumber", "sourceOrderDate", "importedShipping", "importedShippingTax"),
-    "OrderLine": ("importedUnitPrice", "importedLinePrice", "importedLineTax"),
-}
-PLUGIN_HELP = ("Add CartmigratePlugin to the store's Vendure config (the file connectors/vendure/vendure_plugin/"
-               "cartmigrate-plugin.js of Cartmigrate; its header says how) and restart the server.")
 
 # Canonical fields that update() can patch in place (the smart-update catalog).
 UPDATE_FIELDS: dict[EntityType, tuple[str, ...]] = {
@@ -120,19 +111,6 @@ PRODUCT_FIELDS_ON_PRODUCT = frozenset({"name", "description", "status", "tags", 
                                        "stock_quantity", "stock_status"})
 PRODUCT_FIELDS_ON_VARIANTS = frozenset({"price", "compare_at_price", "manage_stock", "stock_quantity",
                                         "stock_status"})
-
-# Where an imported order ends, per canonical status (see the module docstring).
-WRITE_STATUS: dict[OrderStatus, str] = {
-    OrderStatus.PENDING: "Draft",
-    OrderStatus.ON_HOLD: "Draft",
-    OrderStatus.PROCESSING: "PaymentSettled",
-    OrderStatus.COMPLETED: "Delivered",
-    OrderStatus.CANCELLED: "Cancelled",
-    OrderStatus.REFUNDED: "Cancelled",
-    OrderStatus.FAILED: "Cancelled",
-}
-WRITABLE_STATES = ("Draft", "PaymentSettled", "Shipped", "Delivered", "Cancelled")
-PAID_STATES = ("PaymentSettled", "Shipped", "Delivered")
 
 ADMIN_LINKS: dict[EntityType, str] = {  # Vendure's Admin UI (AdminUiPlugin, route "admin")
     E.PRODUCT: "admin/catalog/products/{id}",
@@ -154,7 +132,7 @@ CUSTOMER_FIELDS = """id createdAt updatedAt title firstName lastName emailAddres
 ORDER_ADDRESS = "{ fullName company streetLine1 streetLine2 city province postalCode countryCode phoneNumber }"
 
 
-class VendureConnector(Connector):
+class VendureConnector(VendureOrders, Connector):
     platform = "vendure"
     label = "Vendure"
     url_help = "The address of the Vendure server, the part before /admin-api, e.g. https://api.shop.example.com"
@@ -925,12 +903,14 @@ class VendureConnector(Connector):
         self._set_memberships(joins, {}, results={created[i]: results[i] for i in created if results[i].ok})
         return [results[i] for i in range(len(products))]
 
-    def _write_variants(self, targets: dict[Any, tuple[str, Product]], existing: dict[Any, dict[str, Any]] | None = None
+    def _write_variants(self, targets: dict[Any, tuple[str, Product]],
+                        existing: dict[Any, dict[str, Any]] | None = None, skip: set[str] | None = None
                         ) -> dict[Any, tuple[dict[str, str], str | None]]:
         """Create the option groups and variants a product lacks on Vendure (all of them for a new product).
 
-        `existing`: per key, the product as read from Vendure (option groups, variants) when updating. Answers,
-        per key, (source variant id -> Vendure variant id for the variants created, error)."""
+        `existing`: per key, the product as read from Vendure (option groups, variants) when updating; `skip`:
+        source variant ids already matched to a Vendure variant. Answers, per key, (source variant id -> Vendure
+        variant id for the variants created, error)."""
         store = self.store()
         language = store["default_language"]
         existing = existing or {}
@@ -984,7 +964,7 @@ class VendureConnector(Connector):
             known_skus = {str(v.get("sku")) for v in (existing.get(key) or {}).get("variants") or [] if v.get("sku")}
             inputs, sources = [], []
             for variant in self._variants_of(item):
-                if variant.sku and variant.sku in known_skus:
+                if (variant.sku and variant.sku in known_skus) or variant.source_id in (skip or ()):
                     continue
                 try:
                     ids = [option_ids[key][(n, v)] for n, v in variant.option_values.items()]
@@ -1093,7 +1073,9 @@ class VendureConnector(Connector):
         variants_by_sku = {str(v.get("sku")): v for v in raw.get("variants") or [] if v.get("sku")}
         by_options = {tuple(sorted((str(o["group"]["name"]), str(o["name"])) for o in v.get("options") or [])): v
                       for v in raw.get("variants") or []}
-        if wanted is None or wanted & PRODUCT_FIELDS_ON_VARIANTS:
+        on_variants = PRODUCT_FIELDS_ON_VARIANTS | ({"sku"} if item.type == "simple" else set())
+        matched: set[str] = set()
+        if wanted is None or wanted & on_variants:
             updates = []
             for variant in self._variants_of(item):
                 target = variants_by_sku.get(variant.sku) if variant.sku else None
@@ -1102,6 +1084,7 @@ class VendureConnector(Connector):
                     target = raw["variants"][0]
                 if target is None:
                     continue
+                matched.add(variant.source_id)
                 if item.type == "variable":
                     children[variant.source_id] = str(target["id"])
                 allocated = int(target.get("stockAllocated") or 0)
@@ -1111,6 +1094,8 @@ class VendureConnector(Connector):
                 keys = {"sku", "price", "translations", "trackInventory", "stockOnHand", "useGlobalOutOfStockThreshold",
                         "outOfStockThreshold", "customFields"} if wanted is None else set()
                 if wanted is not None:
+                    if "sku" in wanted:  # a simple product's SKU is its variant's
+                        keys.add("sku")
                     if "price" in wanted:
                         keys.add("price")
                     if "compare_at_price" in wanted:
@@ -1127,7 +1112,7 @@ class VendureConnector(Connector):
             if error:
                 return WriteResult(source_id=item.source_id, error=error)
         if wanted is None:  # variants the target lacks (an interrupted create, or new on the source)
-            (created, error), = self._write_variants({0: (target_id, item)}, {0: raw}).values()
+            (created, error), = self._write_variants({0: (target_id, item)}, {0: raw}, skip=matched).values()
             if error:
                 result.warnings.append(f"Some variants could not be created: {error}")
             children.update(created)
@@ -1162,7 +1147,7 @@ class VendureConnector(Connector):
                                       "{ id }", key=op.key))
         for op, (_, error) in zip(address_ops, self._mutate(address_ops), strict=True):
             if error:
-                results[op.key].warnings.append(f"An address was refused: {error}{_country_hint(error)}")
+                results[op.key].warnings.append(f"An address was refused: {error}{country_hint(error)}")
         return [results[i] for i in range(len(items))]
 
     def _update_customer(self, target_id: str, item: Canonical, fields: list[str] | None) -> WriteResult:
@@ -1205,418 +1190,8 @@ class VendureConnector(Connector):
             if error and op.name == "updateCustomer":
                 return WriteResult(source_id=item.source_id, error=error)
             if error:
-                result.warnings.append(f"An address was refused: {error}{_country_hint(error)}")
+                result.warnings.append(f"An address was refused: {error}{country_hint(error)}")
         return result
-
-    # --- orders ----------------------------------------------------------------------------------------
-    def _require_plugin(self) -> None:
-        missing = [f"{entity}.{name}" for entity, names in PLUGIN_FIELDS.items() for name in names
-                   if name not in self.store()["custom"].get(entity, set())]
-        if missing:
-            raise ConfigError(
-                "This Vendure store cannot receive orders with their number, date and amounts yet: its config lacks "
-                f"the custom fields {', '.join(missing[:4])}{'...' if len(missing) > 4 else ''}. {PLUGIN_HELP}",
-                url=self.api_url)
-
-    def _order_prerequisites(self) -> tuple[str, str]:
-        """(id of the "Imported shipping" method, id of the "Imported order discounts" promotion), created once."""
-        if self._order_setup is not None:
-            return self._order_setup
-        language = self.store()["default_language"]
-        data = self._query("""query Setup($code: ShippingMethodListOptions, $promo: PromotionListOptions) {
-          shippingMethods(options: $code) { items { id code } }
-          promotions(options: $promo) { items { id name enabled actions { code } } } }""", {
-            "code": {"filter": {"code": {"eq": IMPORTED_SHIPPING_CODE}}},
-            "promo": {"filter": {"name": {"eq": IMPORTED_PROMOTION_NAME}}}})
-        methods = (data.get("shippingMethods") or {}).get("items") or []
-        promotions = [p for p in (data.get("promotions") or {}).get("items") or []
-                      if any(a.get("code") == "cartmigrate_imported_line_discount" for a in p.get("actions") or [])]
-        ops = []
-        if not methods:
-            ops.append(Op("createShippingMethod", {"input": ("CreateShippingMethodInput!", {
-                "code": IMPORTED_SHIPPING_CODE, "fulfillmentHandler": "manual-fulfillment",
-                "checker": {"code": "cartmigrate-imported-order", "arguments": []},
-                "calculator": {"code": "cartmigrate-imported-shipping", "arguments": []},
-                "translations": [{"languageCode": language, "name": "Imported shipping",
-                                  "description": "Shipping of orders imported by Cartmigrate (never offered at "
-                                                 "checkout)."}]})}, "{ id }", key="shipping"))
-        if not promotions:
-            ops.append(Op("createPromotion", {"input": ("CreatePromotionInput!", {
-                "enabled": True,
-                "conditions": [{"code": "cartmigrate_imported_order", "arguments": []}],
-                "actions": [{"code": "cartmigrate_imported_line_discount", "arguments": []}],
-                "translations": [{"languageCode": language, "name": IMPORTED_PROMOTION_NAME,
-                                  "description": "Historical discounts of orders imported by Cartmigrate."}]})},
-                "{ ... on Promotion { id } " + ERROR_RESULT + " }", key="promotion"))
-        elif not promotions[0].get("enabled"):
-            ops.append(Op("updatePromotion", {"input": ("UpdatePromotionInput!", {
-                "id": str(promotions[0]["id"]), "enabled": True})},
-                "{ ... on Promotion { id } " + ERROR_RESULT + " }", key="promotion"))
-        made = {}
-        for op, (value, error) in zip(ops, self._mutate(ops), strict=True):
-            if error:
-                raise ConfigError(f"Could not prepare Vendure for imported orders ({op.name}): {error}. {PLUGIN_HELP}",
-                                  url=self.api_url)
-            made[op.key] = str(value["id"])
-        self._order_setup = (made.get("shipping") or str(methods[0]["id"]),
-                             made.get("promotion") or str(promotions[0]["id"]))
-        return self._order_setup
-
-    def _default_variant_ids(self, product_ids: Iterable[str]) -> dict[str, str]:
-        """product id -> its only (first) variant id, for lines of simple products."""
-        wanted = sorted({p for p in product_ids if p and p not in self._default_variants})
-        for start in range(0, len(wanted), MAX_TAKE):
-            chunk = wanted[start:start + MAX_TAKE]
-            data = self._query("query Variants($options: ProductVariantListOptions) { productVariants(options: "
-                               "$options) { items { id productId } } }",
-                               {"options": {"take": MAX_TAKE, "sort": {"id": "ASC"},
-                                            "filter": {"productId": {"in": chunk}}}})
-            for variant in (data.get("productVariants") or {}).get("items") or []:
-                self._default_variants.setdefault(str(variant["productId"]), str(variant["id"]))
-        return self._default_variants
-
-    def _create_orders(self, items: list[Canonical]) -> list[WriteResult]:
-        """The draft-order flow, one stage per request for the whole page (see _OrderBuild)."""
-        self._require_plugin()
-        shipping_method, _ = self._order_prerequisites()
-        orders = [i for i in items if isinstance(i, Order)]
-        builds = [_OrderBuild(item) for item in orders]
-        self._prepare_orders(builds)
-        live = [b for b in builds if not b.result.error]
-        ops = [Op("createDraftOrder", {}, "{ id code }", key=b, group="drafts") for b in live]
-        for op, (value, error) in zip(ops, self._mutate(ops), strict=True):
-            if error:
-                op.key.fail(error)
-            else:
-                op.key.order_id = str(value["id"])
-        self._build_orders([b for b in live if b.order_id], shipping_method)
-        return [b.finish() for b in builds]
-
-    def _prepare_orders(self, builds: list[_OrderBuild]) -> None:
-        store = self.store()
-        simple = self._default_variant_ids(line.product_id for b in builds for line in b.item.lines
-                                           if not line.variant_id and line.product_id)
-        for build in builds:
-            item = build.item
-            if item.status not in WRITABLE_STATES:
-                build.fail(f"Vendure's Admin API cannot put an order in the state {item.status!r}; map this status "
-                           f"to one of {', '.join(WRITABLE_STATES)}.")
-                continue
-            if item.currency and store["currency"] and item.currency != store["currency"] and (
-                    item.currency not in store["currencies"]):
-                build.fail(f"Its currency {item.currency} is not enabled on this Vendure channel "
-                           f"({', '.join(store['currencies'] or [store['currency']])}).")
-                continue
-            try:
-                build.custom_fields, warnings = mappers.order_custom_fields(item, precision=store["precision"])
-                build.result.warnings.extend(warnings)
-                for line in item.lines:
-                    variant_id = line.variant_id or simple.get(line.product_id or "")
-                    if not variant_id or line.quantity <= 0:
-                        build.result.warnings.append(
-                            f"Line {line.sku or line.name!r} was left out: "
-                            + ("its quantity is 0." if line.quantity <= 0 else "its product was not migrated."))
-                        continue
-                    build.lines.append(mappers.order_line_input(line, variant_id, precision=store["precision"]))
-            except (ValueError, ArithmeticError) as exc:
-                build.fail(f"Could not prepare the record: {exc}")
-                continue
-            if not build.lines:
-                build.fail("None of its lines can be written (their products were not migrated).")
-            elif not item.customer_id and not (item.email or item.billing.email):
-                build.fail("A guest order needs an email address on Vendure.")
-
-    def _build_orders(self, builds: list[_OrderBuild], shipping_method: str) -> None:
-        """Stages for the drafts in `builds`: contents, state, fulfillment, fulfillment states. A draft whose
-        contents are refused is deleted (nothing half-made is left); once an order left Draft, a refused step is a
-        warning on a written record (Vendure cannot delete placed orders)."""
-        by_currency: dict[str, list[_OrderBuild]] = defaultdict(list)
-        for build in builds:
-            by_currency[build.item.currency].append(build)
-        for currency, group in by_currency.items():
-            params = {"currencyCode": currency} if currency and currency != self.store()["currency"] else None
-            self._order_contents(group, shipping_method, params)
-            self._order_states([b for b in group if not b.result.error], params)
-            self._order_fulfillments([b for b in group if not b.result.error and b.fulfil], params)
-
-    def _order_contents(self, builds: list[_OrderBuild], shipping_method: str, params: dict[str, str] | None
-                        ) -> None:
-        ops = []
-        order_result = "{ ... on Order { id lines { id quantity } } " + ERROR_RESULT + " }"
-        for build in builds:
-            item, order_id = build.item, ("ID!", build.order_id)
-            ops.append(Op("setDraftOrderCustomFields", {"orderId": order_id, "input": (
-                "UpdateOrderInput!", {"id": build.order_id, "customFields": build.custom_fields})}, "{ id }",
-                key=build))
-            if item.customer_id:
-                ops.append(Op("setCustomerForDraftOrder", {"orderId": order_id, "customerId": (
-                    "ID", item.customer_id)}, "{ ... on Order { id } " + ERROR_RESULT + " }", key=build))
-            else:
-                ops.append(Op("setCustomerForDraftOrder", {"orderId": order_id, "input": (
-                    "CreateCustomerInput", mappers.guest_input(item))},
-                    "{ ... on Order { id } " + ERROR_RESULT + " }", key=build))
-            for line in build.lines:
-                ops.append(Op("addItemToDraftOrder", {"orderId": order_id, "input": ("AddItemToDraftOrderInput!",
-                                                                                       line)}, order_result, key=build))
-            for field, address in (("setDraftOrderShippingAddress", item.shipping),
-                                   ("setDraftOrderBillingAddress", item.billing)):
-                if not address.is_empty():
-                    ops.append(Op(field, {"orderId": order_id, "input": ("CreateAddressInput!", mappers.address_input(
-                        address))}, "{ id }", key=build))
-            ops.append(Op("setDraftOrderShippingMethod", {"orderId": order_id, "shippingMethodId": (
-                "ID!", shipping_method)}, order_result, key=build))
-        conflicts: dict[str, list[_OrderBuild]] = defaultdict(list)
-        for op, (value, error) in zip(ops, self._mutate(ops, headers=IMPORT_HEADER, params=params), strict=True):
-            build = op.key
-            if error and op.name == "setCustomerForDraftOrder" and not build.item.customer_id and (
-                    "email" in error.lower()):
-                conflicts[mappers.guest_input(build.item)["emailAddress"].lower()].append(build)
-            elif error:
-                build.fail(f"{op.name}: {error}{_country_hint(error)}")
-            elif isinstance(value, dict) and value.get("lines") is not None:
-                build.line_ids = [(str(line["id"]), int(line["quantity"])) for line in value["lines"]]
-        if conflicts:
-            self._guests_with_accounts(conflicts, params)
-        failed = [b for b in builds if b.result.error and b.order_id and not b.existing]
-        if failed:
-            cleanup = [Op("deleteDraftOrder", {"orderId": ("ID!", b.order_id)}, "{ result }") for b in failed]
-            self._mutate(cleanup, retry_safe=True)
-            for build in failed:
-                build.order_id = None
-
-    def _guests_with_accounts(self, conflicts: dict[str, list[_OrderBuild]], params: dict[str, str] | None) -> None:
-        """Guest orders whose email belongs to a registered customer: Vendure keeps one customer per email and
-        refuses a guest with that email, so the order goes to that customer (a warning says so)."""
-        found = self.find_by_natural_keys(E.CUSTOMER, list(conflicts))
-        ops = []
-        for email, builds in conflicts.items():
-            for build in builds:
-                if email not in found:
-                    build.fail(f"setCustomerForDraftOrder: Vendure refused the guest {email}.")
-                    continue
-                build.warn(f"The guest email {email} belongs to a customer with an account on Vendure: the order is "
-                           "linked to that customer (Vendure keeps one customer per email).")
-                ops.append(Op("setCustomerForDraftOrder", {"orderId": ("ID!", build.order_id),
-                                                           "customerId": ("ID", found[email])},
-                              "{ ... on Order { id } " + ERROR_RESULT + " }", key=build))
-        for op, (_, error) in zip(ops, self._mutate(ops, params=params), strict=True):
-            if error:
-                op.key.fail(f"setCustomerForDraftOrder: {error}")
-
-    def _states_ops(self, build: _OrderBuild, *, skip_arranging: bool = False) -> list[Op]:
-        """The ops taking a draft to its state: Cancelled through ArrangingPayment (like an abandoned checkout:
-        Draft -> Cancelled would first cancel every line, and a cancelled historical order keeps its lines and
-        total); paid states through ArrangingPayment and a manual payment (fulfillments follow)."""
-        item, state, ops = build.item, build.item.status, []
-        transition = ("{ ... on Order { id state } ... on OrderStateTransitionError { errorCode message "
-                      "transitionError } }")
-        if state == "Cancelled":
-            for step in ("Cancelled",) if skip_arranging else ("ArrangingPayment", "Cancelled"):
-                ops.append(Op("transitionOrderToState", {"id": ("ID!", build.order_id), "state": ("String!", step)},
-                              transition, key=build))
-        elif state in PAID_STATES:
-            if not skip_arranging:
-                ops.append(Op("transitionOrderToState", {"id": ("ID!", build.order_id), "state": (
-                    "String!", "ArrangingPayment")}, transition, key=build))
-            metadata: dict[str, Any] = {"title": item.payment_method_title} if item.payment_method_title else {}
-            if item.paid_at:
-                metadata["paidAt"] = mappers.format_time(item.paid_at)
-            ops.append(Op("addManualPaymentToOrder", {"input": ("ManualPaymentInput!", {
-                "orderId": build.order_id, "method": item.payment_method or "imported",
-                "transactionId": item.transaction_id, "metadata": metadata})},
-                "{ ... on Order { id state } " + ERROR_RESULT + " }", key=build))
-            build.fulfil = state in ("Shipped", "Delivered")
-        if item.customer_note and not skip_arranging:
-            ops.append(Op("addNoteToOrder", {"input": ("AddNoteToOrderInput!", {
-                "id": build.order_id, "note": item.customer_note, "isPublic": False})}, "{ id }", key=build))
-        return ops
-
-    def _order_states(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
-        self._apply_states([op for build in builds for op in self._states_ops(build)], params)
-
-    def _apply_states(self, ops: list[Op], params: dict[str, str] | None) -> None:
-        """Run state ops. A draft whose move is refused is deleted (an error); once an order left Draft a refused
-        step is a warning, and an order left in ArrangingPayment (it would become its customer's shopping cart)
-        is cancelled."""
-        draft_failures, unpaid = [], []
-        # With the import header too: moving to ArrangingPayment checks today's stock.
-        for op, (value, error) in zip(ops, self._mutate(ops, headers=IMPORT_HEADER, params=params), strict=True):
-            build = op.key
-            if not error:
-                build.placed = build.placed or op.name == "addManualPaymentToOrder" or (
-                    op.name == "transitionOrderToState" and value.get("state") != "Draft")
-                continue
-            build.fulfil = False
-            if op.name == "addManualPaymentToOrder":
-                build.warn(f"Its payment was refused ({error}); the order was cancelled on Vendure.")
-                unpaid.append(build)
-            elif build.placed:
-                build.warn(f"{op.name}: {error}")
-            elif build not in draft_failures:
-                build.fail(f"{op.name}: {error}")
-                draft_failures.append(build)
-        cleanup = [Op("deleteDraftOrder", {"orderId": ("ID!", b.order_id)}, "{ result }")
-                   for b in draft_failures if b.order_id and not b.existing]
-        cleanup += [Op("transitionOrderToState", {"id": ("ID!", b.order_id), "state": ("String!", "Cancelled")},
-                       "{ ... on Order { id } ... on OrderStateTransitionError { errorCode message } }")
-                    for b in unpaid]
-        self._mutate(cleanup, retry_safe=True)
-        for build in draft_failures:
-            if not build.existing:
-                build.order_id = None
-
-    def _order_fulfillments(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
-        ops = []
-        for build in builds:
-            shipment = build.item.shipments[0] if build.item.shipments else None
-            handler = {"code": "manual-fulfillment", "arguments": [
-                {"name": "method", "value": shipment.carrier if shipment else ""},
-                {"name": "trackingCode", "value": shipment.tracking_number if shipment else ""}]}
-            lines = [{"orderLineId": line_id, "quantity": quantity} for line_id, quantity in build.line_ids]
-            ops.append(Op("addFulfillmentToOrder", {"input": ("FulfillOrderInput!", {"lines": lines,
-                                                                                    "handler": handler})},
-                          "{ ... on Fulfillment { id } " + ERROR_RESULT + " }", key=build))
-            if len(build.item.shipments) > 1:
-                build.warn("Vendure ships each line once: only the first of its tracking numbers was kept ("
-                           + ", ".join(s.tracking_number for s in build.item.shipments[1:]) + " were not).")
-        transitions = []
-        for op, (value, error) in zip(ops, self._mutate(ops, headers=IMPORT_HEADER, params=params), strict=True):
-            if error:
-                op.key.warn(f"Its shipment was refused: {error}")
-                continue
-            # Pending -> Delivered directly is allowed [default-fulfillment-process]; the order follows it.
-            state = "Delivered" if op.key.item.status == "Delivered" else "Shipped"
-            transitions.append(Op("transitionFulfillmentToState", {"id": ("ID!", str(value["id"])),
-                                                                    "state": ("String!", state)},
-                                  "{ ... on Fulfillment { id state } " + ERROR_RESULT + " }", key=op.key))
-        for op, (_, error) in zip(transitions, self._mutate(transitions, params=params), strict=True):
-            if error:
-                op.key.warn(f"Its shipment could not be marked {op.args['state'][1]}: {error}")
-
-    def _update_order(self, target_id: str, item: Canonical, fields: list[str] | None) -> WriteResult:
-        """A Draft (an import interrupted before it left Draft, or a pending order) is rebuilt from `item`; a
-        placed order only moves forward to `item.status` (payment, fulfillment, cancellation)."""
-        assert isinstance(item, Order)
-        self._require_plugin()
-        data = self._query("query One($id: ID!) { order(id: $id) { id state lines { id quantity } "
-                           "fulfillments { id state } payments { state } } }", {"id": target_id})
-        raw = data.get("order")
-        if not isinstance(raw, dict):
-            return WriteResult(source_id=item.source_id, error=f"Order {target_id} does not exist on Vendure.")
-        state = str(raw.get("state"))
-        build = _OrderBuild(item)
-        build.order_id = target_id
-        build.existing = True  # never deleted here: the id map points at it
-        build.result.target_id = target_id
-        if state == "Draft" and fields is None:
-            shipping_method, _ = self._order_prerequisites()
-            remove = [Op("removeDraftOrderLine", {"orderId": ("ID!", target_id),
-                                                  "orderLineId": ("ID!", str(line["id"]))},
-                         "{ ... on Order { id } " + ERROR_RESULT + " }") for line in raw.get("lines") or []]
-            for _, error in self._mutate(remove):
-                if error:
-                    return WriteResult(source_id=item.source_id, error=error)
-            self._prepare_orders([build])
-            if not build.result.error:
-                self._build_orders([build], shipping_method)
-            if build.result.error:
-                return WriteResult(source_id=item.source_id, error=build.result.error)
-            build.result.target_id = target_id
-            return build.result
-        wanted = item.status
-        if wanted == state or (fields is not None and "status" not in fields):
-            return build.result
-        if wanted not in WRITABLE_STATES:
-            return WriteResult(source_id=item.source_id, error=f"Vendure's Admin API cannot put an order in the state "
-                                                               f"{wanted!r}.")
-        build.line_ids = [(str(line["id"]), int(line["quantity"])) for line in raw.get("lines") or []]
-        ops: list[Op] = []
-        if state in ("Draft", "ArrangingPayment") and wanted != "Draft":
-            # A pending import (or one interrupted between its states) goes the rest of the way, as on create.
-            if state == "ArrangingPayment":
-                build.placed = True
-                ops = self._states_ops(build, skip_arranging=True)
-            else:
-                ops = self._states_ops(build)
-            self._apply_states(ops, None)
-            if build.fulfil and not build.result.error:
-                self._order_fulfillments([build], None)
-        elif wanted == "Cancelled":
-            (_, error), = self._mutate([Op("cancelOrder", {"input": ("CancelOrderInput!", {
-                "orderId": target_id, "cancelShipping": True, "reason": "Cancelled on the source store"})},
-                "{ ... on Order { id state } " + ERROR_RESULT + " }")])
-            if error:
-                build.fail(error)
-        elif state == "PaymentSettled" and wanted in ("Shipped", "Delivered"):
-            self._order_fulfillments([build], None)
-        elif state == "Shipped" and wanted == "Delivered":
-            ops = [Op("transitionFulfillmentToState", {"id": ("ID!", str(f["id"])), "state": ("String!", "Delivered")},
-                      "{ ... on Fulfillment { id } " + ERROR_RESULT + " }")
-                   for f in raw.get("fulfillments") or [] if f.get("state") == "Shipped"]
-            for _, error in self._mutate(ops):
-                if error:
-                    build.fail(error)
-        else:
-            build.fail(f"Vendure cannot move an order from {state} to {wanted} through its Admin API.")
-        if build.result.error:
-            return WriteResult(source_id=item.source_id, error=build.result.error)
-        return build.result
-
-    def _delete_orders(self, target_ids: list[str]) -> list[WriteResult]:
-        states: dict[str, str] = {}
-        for start in range(0, len(target_ids), MAX_TAKE):
-            chunk = [str(i) for i in target_ids[start:start + MAX_TAKE]]
-            data = self._query("query States($options: OrderListOptions) { orders(options: $options) { items { id "
-                               "state } } }", {"options": {"take": MAX_TAKE, "filter": {"id": {"in": chunk}}}})
-            states.update({str(o["id"]): str(o["state"]) for o in (data.get("orders") or {}).get("items") or []})
-        drafts = [i for i in target_ids if states.get(str(i)) == "Draft"]
-        ops = [Op("deleteDraftOrder", {"orderId": ("ID!", str(i))}, "{ result message }", key=i) for i in drafts]
-        refused = {op.key: error or str((value or {}).get("message") or "")
-                   for op, (value, error) in zip(ops, self._mutate(ops, retry_safe=True), strict=True)
-                   if error or (value or {}).get("result") == "NOT_DELETED"}
-        results = []
-        for target_id in target_ids:
-            state = states.get(str(target_id))
-            if state is None:
-                results.append(WriteResult(source_id=target_id, target_id=target_id))  # already gone
-            elif state != "Draft":
-                results.append(WriteResult(source_id=target_id, error=f"Vendure cannot delete a placed order (order "
-                                           f"{target_id} is {state}); cancel it in the Vendure admin instead."))
-            elif target_id in refused:
-                results.append(WriteResult(source_id=target_id, error=refused[target_id]))
-            else:
-                results.append(WriteResult(source_id=target_id, target_id=target_id))
-        return results
-
-
-class _OrderBuild:
-    """One order on its way through the draft-order flow."""
-
-    def __init__(self, item: Order):
-        self.item = item
-        self.result = WriteResult(source_id=item.source_id)
-        self.order_id: str | None = None
-        self.custom_fields: dict[str, Any] = {}
-        self.lines: list[dict[str, Any]] = []
-        self.line_ids: list[tuple[str, int]] = []
-        self.placed = False
-        self.fulfil = False
-        self.existing = False
-
-    def fail(self, message: str) -> None:
-        if not self.result.error:
-            self.result.error = message
-
-    def warn(self, message: str) -> None:
-        self.result.warnings.append(message)
-
-    def finish(self) -> WriteResult:
-        if self.result.error is None:
-            self.result.target_id = self.order_id
-        return self.result
-
-    def __hash__(self) -> int:
-        return id(self)
 
 
 def _dig(record: dict[str, Any], path: str) -> Any:
@@ -1636,10 +1211,3 @@ def _means_missing(error: str) -> bool:
 def _language_warnings(skipped: list[str]) -> list[str]:
     return [f"The {', '.join(skipped)} translation was left out: the Vendure channel does not offer that language "
             "(Settings → Channels → available languages)."] if skipped else []
-
-
-def _country_hint(error: str) -> str:
-    if "country" in error.lower():
-        return " (add the country in Vendure: Settings → Countries, and to a zone)"
-    return ""
-

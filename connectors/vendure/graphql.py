@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ERROR_RESULT = "... on ErrorResult { errorCode message }"
+MAX_TAKE = 100  # items per list query: Vendure's default `adminListQueryLimit`
 
 
 @dataclass

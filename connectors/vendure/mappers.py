@@ -47,6 +47,13 @@ PRODUCT_ID_FILTER = "product-id-filter"
 BACKORDER_THRESHOLD = -1_000_000  # "allow backorders": sell far below zero (Vendure has no backorder flag)
 MAX_INT = 2**31 - 1  # GraphQL Int
 STOCK_STATUSES = ("in_stock", "out_of_stock", "backorder")
+# The custom fields CartmigratePlugin declares, per Vendure entity (vendure_plugin/cartmigrate-plugin.js).
+PLUGIN_FIELDS = {
+    "Product": ("productSku", "stockQuantity", "stockStatus"),
+    "ProductVariant": ("compareAtPrice",),
+    "Order": ("sourceOrderNumber", "sourceOrderDate", "importedShipping", "importedShippingTax"),
+    "OrderLine": ("importedUnitPrice", "importedLinePrice", "importedLineTax"),
+}
 
 
 # --- scalar helpers ------------------------------------------------------------------------------

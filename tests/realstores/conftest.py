@@ -108,7 +108,7 @@ def _require_node() -> tuple[str, str]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         missing = " and ".join(n for n, p in (("node", node), ("npm", npm)) if not p)
-        pytest.fail(f"The real-Vendure tests need {missing}, which is not on PATH. {INSTALL_HINT}", pytrace=False)
+        pytest.fail(f"The real-Vendure tests need {missing}: not found on PATH. {INSTALL_HINT}", pytrace=False)
     version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     try:
         major = int(version.lstrip("v").split(".")[0])
