@@ -45,9 +45,18 @@ Reading pages with `sort: {id: ASC}` and a `{"skip": n, "take": k}` checkpoint i
 WooCommerce's page numbers: ids only grow, so records created during a read land after the last page; a
 record deleted during the read can shift a page left by one.
 
-Other limits: images are read (asset URLs) but not written (Vendure takes uploads, not URLs); short
-descriptions and weights have no Vendure field; a request larger than Vendure's default body limit (100 kB)
-is refused per record; placed orders cannot be deleted (Vendure only deletes drafts).
+Other differences, all lossy in one direction only:
+- Stock: canonical `stock_quantity` is what is left to sell (Vendure's stock on hand minus what placed orders
+  allocated), as WooCommerce and Shopify count it; writing adds back what the target already allocated.
+- An order of a registered customer carries that customer's email (Vendure links orders to customers, not to
+  an email); a guest order whose email has an account on Vendure is linked to that account (with a warning).
+- Addresses have one `fullName`: it is split on the customer's own names, else before the last word.
+- An order keeps its first tracking number only: Vendure ships each line once.
+- Images are read (asset URLs) but not written (Vendure takes uploads, not URLs); short descriptions and
+  weights have no Vendure field; a record larger than Vendure's default body limit (100 kB) is refused;
+  placed orders cannot be deleted (Vendure only deletes drafts).
+
+Order writes live in orders.py, the GraphQL batching in graphql.py, the JSON translations in mappers.py.
 """
 from __future__ import annotations
 

@@ -263,6 +263,30 @@ def test_incremental_order_reads_filter_on_updated_at(vendure_server, woo_store_
     assert draft is None or target.get(E.ORDER, maps["orders"][draft.source_id]).status == "Draft"
 
 
+def test_an_order_found_after_a_crash_is_completed_in_place_not_twice(vendure_server, woo_store_factory):
+    """The engine reconciles a pending row with find_by_natural_keys and then writes the record again in place."""
+    token = vendure_server.channel("interrupted")
+    source = woo(woo_store_factory("vc-crash", products=3, customers=2, orders=4, seed=12))
+    target = vendure(vendure_server, **vendure_server.credentials, channel_token=token)
+    first = read_all(source, E.ORDER)[0].source_id
+
+    def interrupted(entity, item):  # as if the crash came while the first order was still a Draft
+        return item.model_copy(update={"status": "pending"}) if entity == E.ORDER and item.source_id == first else item
+
+    maps, written = migrate(source, target, transform=interrupted)
+    draft = next(o for o in written[E.ORDER] if o.source_id == first)
+    order_id = target.find_by_natural_key(E.ORDER, draft.number)
+    assert order_id == maps["orders"][draft.source_id]
+    completed = rewrite(draft, maps).model_copy(update={"status": "Delivered"})
+    result = target.update(E.ORDER, order_id, completed)
+    assert result.ok and not result.warnings, result
+    copy = target.get(E.ORDER, order_id)
+    assert copy.status == "Delivered" and copy.total == draft.total
+    assert sorted((line.sku, line.quantity, line.total) for line in copy.lines) == sorted(
+        (line.sku, line.quantity, line.total) for line in draft.lines)
+    assert target.count(E.ORDER) == len(written[E.ORDER])
+
+
 def test_delete_removes_records_and_refuses_placed_orders(vendure_server, woo_store_factory):
     token = vendure_server.channel("deletes")
     source = woo(woo_store_factory("vc-del", products=2, customers=2, orders=6, seed=4))
