@@ -60,8 +60,9 @@ GID_TYPES: dict[str, str] = {
     "variants": "ProductVariant",
 }
 
-# Shopify order statuses as this connector names them: financial status, or "fulfilled" when paid and
-# fulfilled, "cancelled" when cancelled. First match per meaning is the default for that meaning.
+# Shopify order statuses as this connector names them: the financial status, or "fulfilled" when paid and
+# fulfilled; a cancelled order reads as "voided" (or "refunded"). The first status per meaning is the
+# default for that meaning.
 ORDER_STATUSES: dict[str, OrderStatus] = {
     "pending": OrderStatus.PENDING,
     "paid": OrderStatus.PROCESSING,
@@ -70,7 +71,6 @@ ORDER_STATUSES: dict[str, OrderStatus] = {
     "fulfilled": OrderStatus.COMPLETED,
     "partially_refunded": OrderStatus.COMPLETED,
     "voided": OrderStatus.CANCELLED,
-    "cancelled": OrderStatus.CANCELLED,
     "refunded": OrderStatus.REFUNDED,
     "expired": OrderStatus.FAILED,
 }
@@ -79,7 +79,7 @@ ORDER_STATUS_OUT: dict[str, tuple[str, bool]] = {
     "pending": ("PENDING", False), "paid": ("PAID", False), "partially_paid": ("PARTIALLY_PAID", False),
     "authorized": ("AUTHORIZED", False), "fulfilled": ("PAID", True),
     "partially_refunded": ("PARTIALLY_REFUNDED", True), "voided": ("VOIDED", False),
-    "cancelled": ("VOIDED", False), "refunded": ("REFUNDED", False), "expired": ("EXPIRED", False),
+    "refunded": ("REFUNDED", False), "expired": ("EXPIRED", False),
 }
 PAID_STATUSES = frozenset({"paid", "fulfilled", "partially_refunded", "refunded", "partially_paid"})
 
@@ -481,6 +481,9 @@ def customer_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
     addresses = [a for a in node.get("addresses") or [] if isinstance(a, dict)]
     consent = (node.get("emailMarketingConsent") or {}).get("marketingState")
     tags = list(node.get("tags") or [])
+    billing = address_in(addresses[0], email=email) if addresses else {}
+    if billing and not billing.get("phone") and node.get("phone"):
+        billing["phone"] = node["phone"]  # the customer's phone is the billing contact where addresses have none
     return {
         **_common(node),
         "email": email,
@@ -489,7 +492,7 @@ def customer_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
         "phone": node.get("phone") or "",
         "group": tags[0] if tags else "",
         "accepts_marketing": consent == "SUBSCRIBED",
-        "billing": address_in(addresses[0], email=email) if addresses else {},
+        "billing": billing,
         "shipping": address_in(addresses[1]) if len(addresses) > 1 else {},
         "extra": {"shopify": {"tags": tags[1:]}} if len(tags) > 1 else {},
     }
@@ -521,9 +524,9 @@ def customer_addresses(item: Customer) -> list[dict[str, Any]]:
 
 # --- orders ----------------------------------------------------------------------------------------
 def order_status_of(node: dict[str, Any]) -> str:
-    if node.get("cancelledAt"):
-        return "cancelled"
     financial = str(node.get("displayFinancialStatus") or "PENDING").lower()
+    if node.get("cancelledAt"):  # a cancelled order is voided or refunded; orderCreate cannot cancel
+        return "refunded" if financial in ("refunded", "partially_refunded") else "voided"
     if financial == "paid" and node.get("displayFulfillmentStatus") == "FULFILLED":
         return "fulfilled"
     return financial if financial in ORDER_STATUSES else "pending"
