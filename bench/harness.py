@@ -65,14 +65,76 @@ def reset_database_and_setup_django() -> str:
     return site
 
 
+METER_PREFIX = "cartmigrate:bench:shopify:"
+
+
+class ShopifyMeter:
+    """WSGI wrapper that watches the Shopify Admin GraphQL answers the sandbox gives (as a proxy in front of
+    a store would) and adds up, in Redis: points actually spent (`actualQueryCost`), THROTTLED answers and
+    requests. The benchmark reads them to report the budget efficiency; the connector is not involved."""
+
+    def __init__(self, app, redis_url: str):
+        import redis
+
+        self.app = app
+        self.redis = redis.Redis.from_url(redis_url)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if "/sandbox/shopify/" not in path or not path.endswith("/graphql.json"):
+            return self.app(environ, start_response)
+        body = b"".join(self.app(environ, start_response))
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            import json
+
+            answer = json.loads(body)
+            cost = (answer.get("extensions") or {}).get("cost") or {}
+            pipe = self.redis.pipeline()
+            pipe.incr(METER_PREFIX + "requests")
+            if cost.get("actualQueryCost") is not None:
+                pipe.incrbyfloat(METER_PREFIX + "points", float(cost["actualQueryCost"]))
+            if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in answer.get("errors") or []
+                   if isinstance(e, dict)):
+                pipe.incr(METER_PREFIX + "throttled")
+            pipe.execute()
+        return [body]
+
+
+def metered_application():
+    """gunicorn entry point (`harness:metered_application()`): the site wrapped in ShopifyMeter."""
+    configure_environment()
+    from migrator.wsgi import application
+
+    return ShopifyMeter(application, os.environ["MIGRATOR_REDIS_URL"])
+
+
+def meter_reset() -> None:
+    import redis
+
+    client = redis.Redis.from_url(os.environ["MIGRATOR_REDIS_URL"])
+    for name in ("requests", "points", "throttled"):
+        client.delete(METER_PREFIX + name)
+
+
+def meter_read() -> dict[str, float]:
+    import redis
+
+    client = redis.Redis.from_url(os.environ["MIGRATOR_REDIS_URL"])
+    return {name: float(client.get(METER_PREFIX + name) or 0) for name in ("requests", "points", "throttled")}
+
+
 @contextlib.contextmanager
-def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None, log_name: str = "bench.log"):
-    """gunicorn serving the site (sandbox included) and `workers` Celery workers; yields the worker processes."""
+def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None, log_name: str = "bench.log",
+            metered: bool = False):
+    """gunicorn serving the site (sandbox included) and `workers` Celery workers; yields the worker processes.
+    With `metered`, the site is wrapped in ShopifyMeter."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115 - closed below
     port = site.rsplit(":", 1)[1]
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "migrator.wsgi:application", "--bind",
+    app = ["--pythonpath", str(ROOT / "bench"), "harness:metered_application()"] if metered else \
+        ["migrator.wsgi:application"]
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", *app, "--bind",
                             f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--log-level", "warning"],
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     procs = [
@@ -101,14 +163,16 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
         log.close()
 
 
-def checked_stores(org, site: str, *sandboxes, platform: str = "woocommerce"):
+def checked_stores(org, site: str, *sandboxes, platform: str | None = None):
+    """Stores for the sandbox stores, each on its own platform (or `platform` for all)."""
     from migrations_app.services.stores import store_check, store_create
     from sandbox.services import sandbox_store_describe
 
     stores = []
     for sb in sandboxes:
         info = sandbox_store_describe(sb, site_url=site)
-        store = store_check(store=store_create(organization=org, platform=platform, url=info["base_url"],
+        store = store_check(store=store_create(organization=org, platform=platform or sb.platform,
+                                               url=info["base_url"],
                                                credentials=info["credentials"]))
         assert store.last_check_ok, store.last_check_error
         stores.append(store)
