@@ -420,7 +420,9 @@ def product_from_wc(data: dict[str, Any], variations: Iterable[dict[str, Any]] =
                         status=status if PRODUCT_STATUS_OUT[PRODUCT_STATUS_IN[status]] != status else None,
                         attributes=attributes, catalog_visibility=(
                             data.get("catalog_visibility") if data.get("catalog_visibility") != "visible" else None),
-                        extra_brand_ids=[str(b.get("id")) for b in brands[1:]]),
+                        extra_brand_ids=[str(b.get("id")) for b in brands[1:]],
+                        # The storefront address, for 301 redirects on a target that can create them.
+                        permalink=data.get("permalink")),
     }
 
 
