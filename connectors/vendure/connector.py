@@ -246,6 +246,7 @@ class VendureConnector(VendureOrders, Connector):
                 "username and password (Settings → Administrators).", url=self.api_url, detail=str(
                     result.get("errorCode") or ""))
         token = response.headers.get("vendure-auth-token")
+        logger.info("Logged in to %s as %s (%s)", self.api_url, username, "bearer token" if token else "cookie")
         with _TOKENS_LOCK:
             if token:
                 _TOKENS[self._token_key()] = token

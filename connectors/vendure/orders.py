@@ -109,11 +109,8 @@ class VendureOrders:
         wanted = sorted({p for p in product_ids if p and p not in self._default_variants})
         for start in range(0, len(wanted), MAX_TAKE):
             chunk = wanted[start:start + MAX_TAKE]
-            data = self._query("query Variants($options: ProductVariantListOptions) { productVariants(options: "
-                               "$options) { items { id productId } } }",
-                               {"options": {"take": MAX_TAKE, "sort": {"id": "ASC"},
-                                            "filter": {"productId": {"in": chunk}}}})
-            for variant in (data.get("productVariants") or {}).get("items") or []:
+            for variant in self._paged("productVariants", "id productId", type_name="ProductVariantListOptions",
+                                       options={"filter": {"productId": {"in": chunk}}}):
                 self._default_variants.setdefault(str(variant["productId"]), str(variant["id"]))
         return self._default_variants
 
@@ -124,14 +121,7 @@ class VendureOrders:
         orders = [i for i in items if isinstance(i, Order)]
         builds = [_OrderBuild(item) for item in orders]
         self._prepare_orders(builds)
-        live = [b for b in builds if not b.result.error]
-        ops = [Op("createDraftOrder", {}, "{ id code }", key=b, group="drafts") for b in live]
-        for op, (value, error) in zip(ops, self._mutate(ops), strict=True):
-            if error:
-                op.key.fail(error)
-            else:
-                op.key.order_id = str(value["id"])
-        self._build_orders([b for b in live if b.order_id], shipping_method)
+        self._build_orders([b for b in builds if not b.result.error], shipping_method, create=True)
         return [b.finish() for b in builds]
 
     def _prepare_orders(self, builds: list[_OrderBuild]) -> None:
@@ -168,15 +158,24 @@ class VendureOrders:
             elif not item.customer_id and not (item.email or item.billing.email):
                 build.fail("A guest order needs an email address on Vendure.")
 
-    def _build_orders(self, builds: list[_OrderBuild], shipping_method: str) -> None:
-        """Stages for the drafts in `builds`: contents, state, fulfillment, fulfillment states. A draft whose
-        contents are refused is deleted (nothing half-made is left); once an order left Draft, a refused step is a
-        warning on a written record (Vendure cannot delete placed orders)."""
+    def _build_orders(self, builds: list[_OrderBuild], shipping_method: str, *, create: bool = False) -> None:
+        """Stages for `builds`, per currency (an order takes the currency of the request that creates it): the
+        drafts (with `create`), contents, state, fulfillment, fulfillment state. A draft whose contents are
+        refused is deleted (nothing half-made is left); once an order left Draft, a refused step is a warning on a
+        written record (Vendure cannot delete placed orders)."""
         by_currency: dict[str, list[_OrderBuild]] = defaultdict(list)
         for build in builds:
             by_currency[build.item.currency].append(build)
         for currency, group in by_currency.items():
             params = {"currencyCode": currency} if currency and currency != self.store()["currency"] else None
+            if create:
+                ops = [Op("createDraftOrder", {}, "{ id code }", key=b, group="drafts") for b in group]
+                for op, (value, error) in zip(ops, self._mutate(ops, params=params), strict=True):
+                    if error:
+                        op.key.fail(error)
+                    else:
+                        op.key.order_id = str(value["id"])
+                group = [b for b in group if b.order_id]
             self._order_contents(group, shipping_method, params)
             self._order_states([b for b in group if not b.result.error], params)
             self._order_fulfillments([b for b in group if not b.result.error and b.fulfil], params)
@@ -268,9 +267,10 @@ class VendureOrders:
                 "transactionId": item.transaction_id, "metadata": metadata})},
                 "{ ... on Order { id state } " + ERROR_RESULT + " }", key=build))
             build.fulfil = state in ("Shipped", "Delivered")
-        if item.customer_note and not skip_arranging:
+        if item.customer_note and not skip_arranging:  # in a request of its own: its failure is only a warning
             ops.append(Op("addNoteToOrder", {"input": ("AddNoteToOrderInput!", {
-                "id": build.order_id, "note": item.customer_note, "isPublic": False})}, "{ id }", key=build))
+                "id": build.order_id, "note": item.customer_note, "isPublic": False})}, "{ id }", key=build,
+                group=(id(build), "note")))
         return ops
 
     def _order_states(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
@@ -288,24 +288,44 @@ class VendureOrders:
                 build.placed = build.placed or op.name == "addManualPaymentToOrder" or (
                     op.name == "transitionOrderToState" and value.get("state") != "Draft")
                 continue
+            if build.result.error:
+                continue  # an earlier step of this order failed; this one could not succeed
             build.fulfil = False
-            if op.name == "addManualPaymentToOrder":
+            if op.name == "addNoteToOrder":
+                build.warn(f"Its note was refused: {error}")
+            elif op.name == "addManualPaymentToOrder":
                 build.warn(f"Its payment was refused ({error}); the order was cancelled on Vendure.")
                 unpaid.append(build)
             elif build.placed:
                 build.warn(f"{op.name}: {error}")
-            elif build not in draft_failures:
+            else:
                 build.fail(f"{op.name}: {error}")
                 draft_failures.append(build)
-        cleanup = [Op("deleteDraftOrder", {"orderId": ("ID!", b.order_id)}, "{ result }")
-                   for b in draft_failures if b.order_id and not b.existing]
-        cleanup += [Op("transitionOrderToState", {"id": ("ID!", b.order_id), "state": ("String!", "Cancelled")},
-                       "{ ... on Order { id } ... on OrderStateTransitionError { errorCode message } }")
-                    for b in unpaid]
-        self._mutate(cleanup, retry_safe=True)
-        for build in draft_failures:
-            if not build.existing:
+        deletable = [b for b in draft_failures if b.order_id and not b.existing]
+        deleted = self._mutate([Op("deleteDraftOrder", {"orderId": ("ID!", b.order_id)}, "{ result message }")
+                                for b in deletable], retry_safe=True)
+        for build, (value, error) in zip(deletable, deleted, strict=True):
+            if error or (value or {}).get("result") == "NOT_DELETED":
+                # It left Draft after all (its answer was lost with a later failure): a written record, kept.
+                message, build.result.error = build.result.error, None
+                build.warn(f"Partly written: {message}")
+                unpaid.append(build)
+            else:
                 build.order_id = None
+        self._cancel_carts(unpaid, params)
+
+    def _cancel_carts(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
+        """Orders left in ArrangingPayment would become their customers' shopping carts: cancel them."""
+        if not builds:
+            return
+        ids = [b.order_id for b in builds if b.order_id]
+        data = self._query("query States($options: OrderListOptions) { orders(options: $options) { items { id state "
+                           "} } }", {"options": {"take": MAX_TAKE, "filter": {"id": {"in": ids}}}})
+        carts = {str(o["id"]) for o in (data.get("orders") or {}).get("items") or []
+                 if o.get("state") == "ArrangingPayment"}
+        self._mutate([Op("transitionOrderToState", {"id": ("ID!", order_id), "state": ("String!", "Cancelled")},
+                         "{ ... on Order { id } ... on OrderStateTransitionError { errorCode message } }")
+                      for order_id in ids if order_id in carts], params=params, retry_safe=True)
 
     def _order_fulfillments(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
         ops = []
