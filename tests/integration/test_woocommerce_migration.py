@@ -161,7 +161,7 @@ def test_flaky_stores_with_500s_and_429s_lose_nothing_and_duplicate_nothing(owne
     from sandbox.models import SandboxStore
     from sandbox.services import sandbox_store_set_faults
 
-    source = woo_store_factory("flaky-source", products=30, customers=30, orders=40, seed=13)
+    source = woo_store_factory("flaky-source", products=20, customers=20, orders=30, seed=13)
     target = woo_store_factory("flaky-target")
     migration = make_migration(owner, source, target, entities=["categories", "products", "customers", "orders"])
     for name in ("flaky-source", "flaky-target"):
