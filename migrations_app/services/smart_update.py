@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from connectors.entities import EntityType
@@ -275,9 +277,7 @@ def smart_update_next_run(*, config: SmartUpdateConfig):
     schedule = task.schedule
     last = task.last_run_at or task.date_changed
     remaining = schedule.remaining_estimate(last)
-    from django.utils import timezone
-
-    return timezone.now() + max(remaining, remaining.__class__(0))
+    return timezone.now() + max(remaining, timedelta(0))
 
 
 def smart_update_scheduled_run(*, migration_id) -> MigrationRun | None:
