@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DB_NAME = "cartmigrate_bench"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "cartmigrate_bench")  # dropped and recreated by every run
 
 
 def configure_environment() -> None:

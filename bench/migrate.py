@@ -3,11 +3,14 @@ real Celery workers, with the sandbox served by gunicorn in its own processes (a
 
     .venv/bin/python bench/migrate.py --products 2000 --customers 2000 --orders 5000 [--workers 2]
     .venv/bin/python bench/migrate.py --target shopify --products 2000 [--entities categories,products]
+    .venv/bin/python bench/migrate.py --source shopify --products 2000 [--customers 200 --orders 500]
 
 With `--target shopify` the target is a Shopify sandbox store with Standard-plan throttling (100 points/s,
 bucket 2000; `--restore-rate` / `--bucket-size` change it) and the run also prints products per hour, the
 THROTTLED answers and the budget efficiency: points actually spent / (elapsed seconds x restore rate),
-measured on the server side by a meter in front of the sandbox (harness.ShopifyMeter).
+measured on the server side by a meter in front of the sandbox (harness.ShopifyMeter). With `--source shopify`
+the source is a seeded Shopify sandbox store under the same throttling (target WooCommerce) and the run
+prints records read per hour and the THROTTLED answers (large entities are read with bulk queries).
 
 Needs PostgreSQL and Redis (defaults in bench/harness.py; override with DATABASE_URL / CELERY_BROKER_URL).
 Prints seeding time, migration time, entities per second, API calls and the workers' peak memory
@@ -38,12 +41,16 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (concurrency 1 each)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--source", choices=("woocommerce", "shopify"), default="woocommerce")
     parser.add_argument("--target", choices=("woocommerce", "shopify"), default="woocommerce")
     parser.add_argument("--entities", default="", help="comma-separated entities (default: all migratable)")
-    parser.add_argument("--restore-rate", type=float, default=100.0, help="Shopify target: points per second")
-    parser.add_argument("--bucket-size", type=float, default=2000.0, help="Shopify target: bucket size")
+    parser.add_argument("--restore-rate", type=float, default=100.0, help="Shopify store: points per second")
+    parser.add_argument("--bucket-size", type=float, default=2000.0, help="Shopify store: bucket size")
     args = parser.parse_args()
     shopify = args.target == "shopify"
+    shopify_source = args.source == "shopify"
+    if shopify and shopify_source:
+        parser.error("one side at most is a Shopify store")
 
     site = reset_database_and_setup_django()
     from accounts.services import user_create
@@ -51,16 +58,17 @@ def main() -> None:
     from sandbox.services import sandbox_seed, sandbox_store_create
 
     started = time.monotonic()
-    source_sb = sandbox_store_create(platform="woocommerce", name="bench-source")
+    source_sb = sandbox_store_create(platform=args.source, name="bench-source")
     sandbox_seed(source_sb, products=args.products, customers=args.customers, orders=args.orders, seed=args.seed)
     target_sb = sandbox_store_create(platform=args.target, name="bench-target")
-    if shopify:
+    metered_sb = target_sb if shopify else source_sb if shopify_source else None
+    if metered_sb is not None:
         from sandbox.services import sandbox_store_set_throttle
 
-        sandbox_store_set_throttle(target_sb, restore_rate=args.restore_rate, bucket_size=args.bucket_size)
+        sandbox_store_set_throttle(metered_sb, restore_rate=args.restore_rate, bucket_size=args.bucket_size)
     seeded = time.monotonic() - started
 
-    with serving(site, workers=args.workers, metered=shopify) as workers:
+    with serving(site, workers=args.workers, metered=metered_sb is not None) as workers:
         user = user_create(email="bench@example.com", password="bench-password-1")
         org = user.organizations.first()
         source, target = checked_stores(org, site, source_sb, target_sb)
@@ -69,10 +77,10 @@ def main() -> None:
             entities = [e for e in entities if e in args.entities.split(",")]
         migration = migration_create(organization=org, user=user, source_store=source, target_store=target,
                                      entities=entities)
-        if shopify:
+        if metered_sb is not None:
             from sandbox.models import SandboxStore
 
-            SandboxStore.objects.filter(pk=target_sb.pk).update(throttle_available=None, throttle_updated=None)
+            SandboxStore.objects.filter(pk=metered_sb.pk).update(throttle_available=None, throttle_updated=None)
             meter_reset()
         run, elapsed = run_and_wait(migration, "full", user)
         progress = progress_of(run)
@@ -88,17 +96,16 @@ def main() -> None:
             "worker_peak_rss_mb": round(max(peak_rss_mb(w.pid) for w in workers), 1),
             "per_entity": progress,
         }
-        if shopify:
+        if shopify or shopify_source:
             meter = meter_read()
-            products = progress.get("products", {}).get("done", 0)
-            result["shopify"] = {
-                "products_per_hour": round(products / elapsed * 3600),
-                "throttled_answers": int(meter["throttled"]),
-                "graphql_requests": int(meter["requests"]),
-                "points_spent": round(meter["points"]),
-                "restore_rate": args.restore_rate,
-                "budget_efficiency": round(meter["points"] / (elapsed * args.restore_rate), 3),
-            }
+            figures = {"throttled_answers": int(meter["throttled"]), "graphql_requests": int(meter["requests"]),
+                       "points_spent": round(meter["points"]), "restore_rate": args.restore_rate}
+            if shopify:
+                products = progress.get("products", {}).get("done", 0)
+                result["shopify"] = {"products_per_hour": round(products / elapsed * 3600), **figures,
+                                     "budget_efficiency": round(meter["points"] / (elapsed * args.restore_rate), 3)}
+            if shopify_source:
+                result["shopify_source"] = {"records_per_hour": round(migrated / elapsed * 3600), **figures}
         print(json.dumps(result, indent=2))
 
 

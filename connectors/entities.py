@@ -96,6 +96,9 @@ class Canonical(BaseModel):
     ENTITY: ClassVar[EntityType]
     REFS: ClassVar[dict[str, str]] = {}  # field path -> entity (or VARIANTS); "lines[].product_id" for lists
     REQUIRED_REFS: ClassVar[frozenset[str]] = frozenset()
+    # List references that limit what the record applies to (a coupon's products and categories): when
+    # none of the ones it had were migrated, writing it without them would widen it to everything.
+    RESTRICTING_REFS: ClassVar[tuple[str, ...]] = ()
     NATURAL_KEY: ClassVar[str | None] = None  # field that identifies the record on any store
 
     source_id: str = Field(min_length=1)
@@ -383,6 +386,7 @@ class Coupon(Canonical):
         "category_ids[]": EntityType.CATEGORY,
         "excluded_category_ids[]": EntityType.CATEGORY,
     }
+    RESTRICTING_REFS = ("product_ids[]", "category_ids[]")
     NATURAL_KEY = "code"
     code: str = Field(min_length=1)
     description: str = ""

@@ -12,6 +12,11 @@ says is left (`currentlyAvailable`) and adopts Shopify's `restoreRate` / `maximu
 restores ten times faster than the Standard default). A `THROTTLED` answer (HTTP 200, nothing executed)
 waits exactly `(requested - available) / restoreRate` seconds and is sent again.
 
+Finding a record again (after a crash between a write and the id map): products by SKU search, then by the
+source SKU kept as a custom ID, an `id` metafield `cartmigrate.sku` whose definition (unique values) the
+connector creates before its first product write [shopify.dev/docs/apps/build/custom-data/metafields/
+working-with-custom-ids]; customers by email, orders by name, collections, discounts, pages by handle or code.
+
 Writes: many mutations share one request under aliases (`m0`, `m1`...), sized so that a request stays under
 Shopify's single-query maximum of 1000 points; each alias's `userErrors` becomes that record's error with
 Shopify's message. Batches of at least `BULK_MIN` products or customers go through
@@ -19,6 +24,20 @@ Shopify's message. Batches of at least `BULK_MIN` products or customers go throu
 
 Reading pages: cursor pagination (`first`/`after`, checkpoint `{"after": cursor}`), sorted by id; with
 `modified_since` the search `updated_at:>='...'` sorted by UPDATED_AT [shopify.dev/docs/api/usage/search-syntax].
+
+Reading large stores: an entity with at least `bulk_read_min` (BULK_READ_MIN) records on the store is read with
+one `bulkOperationRunQuery` [shopify.dev/docs/api/usage/bulk-operations/queries], which the cost bucket does not
+meter: the same selection (same search filter and sort), rewritten by `bulk.plan` (no page sizes, a marker on
+each nested connection), `groupObjects: true` so that child lines follow their parent, polled through
+`node(id:)`, and the JSONL result streamed line by line into the node shape a paginated read gives (nested
+lists whole, so no `_complete_*` queries). Pages keep the requested size; their checkpoint
+`{"bulk": <operation id>, "offset": <root records read>}` re-reads the same file (its URL lives seven days)
+and skips what was read, or starts again when the operation or its file is gone. Shopify refusing the
+query (another app's bulk queries running, a selection over its limits of five connections two levels
+deep) or the operation ending FAILED/CANCELED/EXPIRED falls back to the paginated read, with a log line.
+Reviews are product metafields (namespace `cartmigrate_reviews`): a store of at least `bulk_read_min`
+products has them read by one bulk query over every product's review metafields, a smaller one product by
+product; "changed since" is filtered here (Shopify has no date filter on metafields).
 """
 from __future__ import annotations
 
@@ -54,12 +73,13 @@ from connectors.entities import (
     Order,
     OrderStatus,
     Product,
+    Shipment,
 )
 from connectors.entities import Page as ContentPage
 from connectors.errors import AuthenticationError, ConfigError, ConnectorError, RecordError, TransientError
 from connectors.ratelimit import RatePolicy
 
-from . import mappers
+from . import bulk, mappers
 from .mappers import gid, legacy
 
 logger = logging.getLogger(__name__)
@@ -70,6 +90,13 @@ MAX_QUERY_COST = 1000  # Shopify's single-query maximum, whatever the plan
 REQUEST_BUDGET = 900  # what one batched request may cost, below the maximum with a margin for estimates
 MAX_THROTTLE_WAITS = 20
 BULK_MIN = 100  # creates of at least this many products/customers go through a bulk mutation
+# An entity with at least this many records on the store is read with one bulk query: a paginated read of
+# products or orders costs ~40-50 points a record, so 100 of them drain two Standard-plan buckets (2000
+# points, 100/s) and wait ~20 s or more, while a bulk query costs ~12 points whatever its size.
+BULK_READ_MIN = 100
+BULK_POLL_MAX = 10.0  # seconds between two polls of a running bulk operation, at most
+BULK_WAIT_PAGE = 15.0  # while a bulk query runs, an empty page (with its checkpoint) this often
+BULK_DONE = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
 ENTITIES = frozenset({E.CATEGORY, E.PRODUCT, E.CUSTOMER, E.ORDER, E.REVIEW, E.COUPON, E.PAGE, E.BLOG_POST})
 MODIFIED_FILTER = frozenset({E.CATEGORY, E.PRODUCT, E.CUSTOMER, E.ORDER, E.COUPON, E.PAGE, E.BLOG_POST})
 TRANSLATABLE = {E.PRODUCT: mappers.PRODUCT_TRANSLATION_KEYS, E.CATEGORY: mappers.COLLECTION_TRANSLATION_KEYS,
@@ -88,18 +115,25 @@ USER_ERRORS = "userErrors { field message }"
 VARIANT_FIELDS = """id sku price compareAtPrice inventoryQuantity inventoryPolicy selectedOptions { name value }
   inventoryItem { id tracked measurement { weight { unit value } } }"""
 VARIANTS_PER_PAGE = 30
+VARIANTS_MORE = 150  # per request of `_complete_variants`: ~5 points a variant keeps it under the 1000 maximum
 
 
 def _tr(locales: list[str], keys: bool = True) -> str:
     return " ".join(f'tr_{loc.replace("-", "_")}: translations(locale: "{loc}") {{ key value }}' for loc in locales)
 
 
+# A product's collections and images as read in a list page; more are fetched by `_complete_product_lists`.
+PRODUCT_LIST_ITEMS = 10
+MEDIA_FIELDS = "... on MediaImage { alt image { url } }"
+PRODUCT_LISTS = {"collections": "id", "media": MEDIA_FIELDS}
+
+
 def product_fields(locales: list[str]) -> str:
     return f"""id title handle descriptionHtml vendor productType status tags createdAt updatedAt
   hasOnlyDefaultVariant seo {{ title description }} options {{ name position values }}
   variants(first: {VARIANTS_PER_PAGE}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {VARIANT_FIELDS} }} }}
-  collections(first: 10) {{ nodes {{ id }} }}
-  media(first: 5) {{ nodes {{ ... on MediaImage {{ alt image {{ url }} }} }} }}
+  collections(first: {PRODUCT_LIST_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }}
+  media(first: {PRODUCT_LIST_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {MEDIA_FIELDS} }} }}
   cm_product: metafield(namespace: "{mappers.NAMESPACE}", key: "product") {{ value type }} {_tr(locales)}"""
 
 
@@ -127,11 +161,21 @@ ORDER_FIELDS = f"""id name email note createdAt updatedAt processedAt cancelledA
   shippingLines(first: 3) {{ nodes {{ title code originalPriceSet {MONEY} }} }}
   transactions(first: 5) {{ kind status gateway authorizationCode processedAt }}
   fulfillments(first: 5) {{ createdAt trackingInfo(first: 5) {{ company number url }} }}"""
-COUPON_FIELDS = """id codeDiscount { ... on DiscountCodeBasic { title createdAt updatedAt startsAt endsAt usageLimit
-  appliesOncePerCustomer asyncUsageCount codes(first: 1) { nodes { code } }
-  customerGets { value { ... on DiscountPercentage { percentage }
-    ... on DiscountAmount { amount { amount } appliesOnEachItem } } }
-  minimumRequirement { ... on DiscountMinimumSubtotal { greaterThanOrEqualToSubtotal { amount } } } } }"""
+# A discount's items as read in a list page; more than this many are fetched by `_complete_coupon_items`.
+COUPON_ITEMS = 10
+COUPON_ITEM_FIELDS = {"products": "id", "productVariants": "product { id }", "collections": "id"}
+COUPON_ITEM_TYPES = {"products": "DiscountProducts", "productVariants": "DiscountProducts",
+                     "collections": "DiscountCollections"}
+COUPON_FIELDS = f"""id codeDiscount {{ ... on DiscountCodeBasic {{ title createdAt updatedAt startsAt endsAt usageLimit
+  appliesOncePerCustomer asyncUsageCount codes(first: 1) {{ nodes {{ code }} }}
+  customerGets {{ value {{ ... on DiscountPercentage {{ percentage }}
+    ... on DiscountAmount {{ amount {{ amount }} appliesOnEachItem }} }}
+    items {{ ... on DiscountProducts {{
+      products(first: {COUPON_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }}
+      productVariants(first: {COUPON_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ product {{ id }} }} }} }}
+      ... on DiscountCollections {{
+        collections(first: {COUPON_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }} }} }}
+  minimumRequirement {{ ... on DiscountMinimumSubtotal {{ greaterThanOrEqualToSubtotal {{ amount }} }} }} }} }}"""
 
 
 def page_fields(locales: list[str]) -> str:
@@ -149,13 +193,15 @@ LISTS: dict[EntityType, tuple[str, str, str, int]] = {
     E.CATEGORY: ("collections", "collectionsCount", "Collection", 50),
     E.CUSTOMER: ("customers", "customersCount", "Customer", 50),
     E.ORDER: ("orders", "ordersCount", "Order", 5),
-    E.COUPON: ("codeDiscountNodes", "discountCodesCount", "DiscountCodeNode", 50),
+    E.COUPON: ("codeDiscountNodes", "discountCodesCount", "DiscountCodeNode", 15),  # ~45 points each
     E.PAGE: ("pages", "pagesCount", "Page", 50),
     E.BLOG_POST: ("articles", "", "Article", 50),
 }
 SORT_UPDATED = {E.PRODUCT, E.CATEGORY, E.CUSTOMER, E.ORDER}
 REVIEW_PRODUCTS_PER_PAGE = 15
 REVIEWS_PER_PRODUCT = 50
+REVIEW_FIELDS = f"""metafields(first: {REVIEWS_PER_PRODUCT}, namespace: "{mappers.REVIEW_NAMESPACE}") {{
+  pageInfo {{ hasNextPage endCursor }} nodes {{ id value createdAt updatedAt }} }}"""
 
 DELETE_MUTATIONS: dict[EntityType, tuple[str, str, str]] = {  # name, argument declaration, result field
     E.PRODUCT: ("productDelete", "input: {id: $id}", "deletedProductId"),
@@ -179,6 +225,7 @@ class _Op:
 
     def __init__(self, name: str, args: dict[str, tuple[str, Any]], selection: str, *, key: Any, cost: float = 10):
         self.name, self.args, self.selection, self.key, self.cost = name, args, selection, key, cost
+        self.sku_dropped = False  # productSet: written again without the SKU custom ID (see _without_taken_sku)
 
 
 class ShopifyConnector(Connector):
@@ -210,8 +257,11 @@ class ShopifyConnector(Connector):
         self._shop: dict[str, Any] | None = None
         self._location: str | None = None
         self._blog: str | None = None
+        self._sku_id: bool | None = None  # products carry the source SKU as a custom ID (see `_sku_custom_id`)
+        self._sku_tried = False
         self.points_spent = 0.0
         self.throttled = 0
+        self.bulk_read_min = BULK_READ_MIN
         self._last_errors: list[dict[str, Any]] = []
 
     # --- transport -------------------------------------------------------------------------------------
@@ -436,13 +486,24 @@ class ShopifyConnector(Connector):
     def read(self, entity: EntityType, *, checkpoint: dict[str, Any] | None = None,
              modified_since: datetime | None = None, page_size: int | None = None) -> Iterator[Page]:
         entity = self._require(entity, "read")
-        if entity == E.REVIEW:
-            yield from self._read_reviews(checkpoint, modified_since)
+        if entity == E.REVIEW and not (checkpoint or {}).get("bulk"):
+            yield from self._read_reviews(checkpoint, modified_since, bulk=not (checkpoint or {}).get("after"))
             return
+        if entity == E.REVIEW:
+            yield from self._recent_reviews(self._read_bulk(entity, checkpoint, None, REVIEW_PRODUCTS_PER_PAGE),
+                                            modified_since)
+            return
+        if (checkpoint or {}).get("after"):
+            yield from self._read_pages(entity, checkpoint, modified_since, page_size)
+        else:
+            yield from self._read_bulk(entity, checkpoint, modified_since, page_size)
+
+    def _read_pages(self, entity: EntityType, checkpoint: dict[str, Any] | None, modified_since: datetime | None,
+                    page_size: int | None) -> Iterator[Page]:
+        """The paginated read: `first`/`after` cursors, checkpoint `{"after": cursor}`."""
         field, _, _, max_first = LISTS[entity]
         first = max(1, min(page_size or self.capabilities.page_size, max_first, 250))
-        query_text = f"updated_at:>='{mappers.format_time(modified_since)}'" if modified_since else None
-        sort = "UPDATED_AT" if modified_since and entity in SORT_UPDATED else "ID"
+        query_text, sort = _filter(entity, modified_since)
         document = f"""query($first: Int!, $after: String, $query: String) {{
           {field}(first: $first, after: $after, query: $query, sortKey: {sort}) {{
             pageInfo {{ hasNextPage endCursor }} nodes {{ {self._fields(entity)} }} }} }}"""
@@ -464,13 +525,159 @@ class ShopifyConnector(Connector):
             if not info["hasNextPage"] or not after:
                 return
 
+    # --- bulk query reads ------------------------------------------------------------------------------
+    def _read_bulk(self, entity: EntityType, checkpoint: dict[str, Any] | None, modified_since: datetime | None,
+                   page_size: int | None) -> Iterator[Page]:
+        """Read the whole entity with one `bulkOperationRunQuery` when the store holds at least
+        `bulk_read_min` of it [shopify.dev/docs/api/usage/bulk-operations/queries]; else, or when Shopify
+        will not run it, the paginated read. Pages hold `page_size` root records; their checkpoint
+        `{"bulk": <operation id>, "offset": <root records read>}` re-reads the same result file (its URL
+        lives seven days) from there, or, when that operation is gone, starts again."""
+        resume = str((checkpoint or {}).get("bulk") or "")
+        if not resume.startswith("gid://shopify/BulkOperation/"):
+            resume = ""
+        offset = int((checkpoint or {}).get("offset") or 0) if resume else 0
+        if not resume and (entity not in LISTS and entity != E.REVIEW or self.count(
+                E.PRODUCT if entity == E.REVIEW else entity) < self.bulk_read_min):
+            yield from self._unbulked(entity, modified_since, page_size)
+            return
+        try:
+            bulk_plan = self._bulk_plan(entity, modified_since)
+        except bulk.OverLimits as exc:
+            logger.info("Shopify %s: the selection does not fit a bulk query (%s); paginated read", entity, exc)
+            yield from self._unbulked(entity, modified_since, page_size)
+            return
+        size = max(1, page_size or self.capabilities.page_size)
+        for attempt in ("resume", "new") if resume else ("new",):
+            if attempt == "new":
+                offset = 0
+                operation = self._bulk_start(entity, bulk_plan)
+                if operation is None:
+                    break
+            else:
+                operation = resume
+            status = yield from self._bulk_wait(operation, offset)
+            if status.get("status") != "COMPLETED":
+                logger.warning("Shopify %s: bulk operation %s ended %s (%s)%s", entity, operation,
+                               status.get("status"), status.get("errorCode"),
+                               "; starting again" if attempt == "resume" else "; paginated read")
+                continue
+            if not status.get("url"):  # Shopify gives no file when nothing matched
+                yield Page(items=[], next_checkpoint=None)
+                return
+            response = self.http.request("GET", status["url"], stream=True, idempotent=True, cost=0)
+            if response.status_code >= 400:
+                response.close()
+                logger.warning("Shopify %s: the result file of bulk operation %s is gone (HTTP %s)%s", entity,
+                               operation, response.status_code,
+                               "; starting again" if attempt == "resume" else "; paginated read")
+                continue
+            yield from self._bulk_pages(entity, bulk_plan, operation, response, offset, size)
+            return
+        yield from self._unbulked(entity, modified_since, page_size)
+
+    def _unbulked(self, entity: EntityType, modified_since: datetime | None, page_size: int | None
+                  ) -> Iterator[Page]:
+        """The paginated read from the start, when a bulk query is not used."""
+        if entity == E.REVIEW:
+            yield from self._read_reviews(None, modified_since, bulk=False)
+        else:
+            yield from self._read_pages(entity, None, modified_since, page_size)
+
+    def _bulk_plan(self, entity: EntityType, modified_since: datetime | None) -> bulk.BulkPlan:
+        if entity == E.REVIEW:  # reviews are product metafields: every product with them
+            return bulk.plan("products", "sortKey: ID", f"id {REVIEW_FIELDS}")
+        field = LISTS[entity][0]
+        query_text, sort = _filter(entity, modified_since)
+        arguments = f"sortKey: {sort}" + (f", query: {json.dumps(query_text)}" if query_text else "")
+        return bulk.plan(field, arguments, self._fields(entity))
+
+    def _bulk_start(self, entity: EntityType, bulk_plan: bulk.BulkPlan) -> str | None:
+        """Start the bulk query; None (with a log line) when Shopify refuses, e.g. because as many bulk
+        queries as this API version allows per shop are already running."""
+        data = self._graphql("""mutation($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: true) {
+            bulkOperation { id status } userErrors { field message code } } }""", {"q": bulk_plan.query},
+                             cost=10, mutation=True)
+        payload = data.get("bulkOperationRunQuery") or {}
+        if payload.get("userErrors") or not payload.get("bulkOperation"):
+            logger.warning("Shopify %s: bulk query refused (%s); paginated read", entity,
+                           bulk.user_errors_text(payload.get("userErrors") or []))
+            return None
+        return payload["bulkOperation"]["id"]
+
+    def _bulk_wait(self, operation: str, offset: int) -> Iterator[Page]:
+        """Poll until the operation ends; meanwhile an empty page every BULK_WAIT_PAGE seconds (its
+        checkpoint points at the operation, so a run stopped while Shopify works picks it up again).
+        Returns the operation's last status."""
+        delay, since_page = 0.25, time.monotonic()
+        while True:
+            node = self._graphql("""query($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode
+                url rootObjectCount } } }""", {"id": operation}, cost=1).get("node")
+            if not node or not node.get("status"):
+                return {"status": "MISSING"}
+            if node["status"] in BULK_DONE:
+                return node
+            if time.monotonic() - since_page >= BULK_WAIT_PAGE:
+                yield Page(items=[], next_checkpoint={"bulk": operation, "offset": offset})
+                since_page = time.monotonic()
+            time.sleep(delay)
+            delay = min(delay * 2, BULK_POLL_MAX)
+
+    def _bulk_pages(self, entity: EntityType, bulk_plan: bulk.BulkPlan, operation: str,
+                    response: requests.Response, offset: int, size: int) -> Iterator[Page]:
+        """Stream the JSONL result into pages; a page is held back until the next record shows there is
+        more, so that only the last page says the read is done."""
+        items: list[Canonical] = []
+        errors: list[RecordError] = []
+        ready: Page | None = None
+        consumed = offset
+        try:
+            for line in bulk.records(bulk_plan, response.iter_lines(chunk_size=1 << 16), skip=offset):
+                if ready is not None:
+                    yield ready
+                    ready = None
+                if line.problem:
+                    errors.append(RecordError(line.problem, source_id=legacy((line.node or {}).get("id")) or "",
+                                              excerpt=line.excerpt))
+                else:
+                    mapped, failed = self._to_items(entity, [line.node])
+                    items += mapped
+                    errors += failed
+                if line.root:
+                    consumed = line.index + 1
+                if len(items) + len(errors) >= size:
+                    ready = Page(items=items, errors=errors, next_checkpoint={"bulk": operation, "offset": consumed})
+                    items, errors = [], []
+        except requests.RequestException as exc:
+            raise TransientError(f"Shopify's bulk result file broke off: {exc}", url=self.api_url) from None
+        finally:
+            response.close()
+        if ready is not None and not items and not errors:
+            ready.next_checkpoint = None
+            yield ready
+            return
+        if ready is not None:
+            yield ready
+        yield Page(items=items, errors=errors, next_checkpoint=None)
+
     def _to_items(self, entity: EntityType, nodes: list[dict[str, Any]]) -> tuple[list[Canonical], list[RecordError]]:
         items, errors = [], []
+        if entity == E.REVIEW:  # product nodes with their review metafields
+            for product in nodes:
+                for node in product["metafields"]["nodes"]:
+                    try:
+                        items.append(mappers.to_canonical(E.REVIEW, node, product_id=legacy(product["id"])))
+                    except RecordError as exc:
+                        errors.append(exc)
+            return items, errors
         for node in nodes:
             if entity == E.PRODUCT:
                 self._complete_variants(node)
+                self._complete_product_lists(node)
             if entity == E.ORDER and node.get("lineItems", {}).get("pageInfo", {}).get("hasNextPage"):
                 self._complete_lines(node)
+            if entity == E.COUPON:
+                self._complete_coupon_items(node)
             try:
                 items.append(mappers.to_canonical(entity, node))
             except RecordError as exc:
@@ -482,12 +689,42 @@ class ShopifyConnector(Connector):
         connection = node.get("variants") or {}
         while (connection.get("pageInfo") or {}).get("hasNextPage"):
             data = self._graphql(f"""query($id: ID!, $after: String) {{ product(id: $id) {{
-                variants(first: 250, after: $after) {{ pageInfo {{ hasNextPage endCursor }}
+                variants(first: {VARIANTS_MORE}, after: $after) {{ pageInfo {{ hasNextPage endCursor }}
                 nodes {{ {VARIANT_FIELDS} }} }} }} }}""",
                 {"id": node["id"], "after": connection["pageInfo"]["endCursor"]})
             more = data["product"]["variants"]
             node["variants"]["nodes"].extend(more["nodes"])
             connection["pageInfo"] = more["pageInfo"]
+
+    def _complete_product_lists(self, node: dict[str, Any]) -> None:
+        """Products in more collections, or with more images, than a list page holds: fetch the rest."""
+        for field, selection in PRODUCT_LISTS.items():
+            connection = node.get(field) or {}
+            while (connection.get("pageInfo") or {}).get("hasNextPage"):
+                data = self._graphql(f"""query($id: ID!, $after: String) {{ product(id: $id) {{
+                    {field}(first: 100, after: $after) {{ pageInfo {{ hasNextPage endCursor }}
+                    nodes {{ {selection} }} }} }} }}""",
+                                     {"id": node["id"], "after": connection["pageInfo"]["endCursor"]})
+                more = (data.get("product") or {}).get(field) or {"nodes": [], "pageInfo": {}}
+                connection["nodes"].extend(more["nodes"])
+                connection["pageInfo"] = more["pageInfo"]
+
+    def _complete_coupon_items(self, node: dict[str, Any]) -> None:
+        """Discounts restricted to more products, variants or collections than a list page holds: fetch
+        the rest (a discount takes up to 250 of each per write, and may have been given more over time)."""
+        items = ((node.get("codeDiscount") or {}).get("customerGets") or {}).get("items") or {}
+        for field, selection in COUPON_ITEM_FIELDS.items():
+            connection = items.get(field) or {}
+            while (connection.get("pageInfo") or {}).get("hasNextPage"):
+                data = self._graphql(f"""query($id: ID!, $after: String) {{ codeDiscountNode(id: $id) {{
+                    codeDiscount {{ ... on DiscountCodeBasic {{ customerGets {{ items {{
+                      ... on {COUPON_ITEM_TYPES[field]} {{ {field}(first: 250, after: $after) {{
+                        pageInfo {{ hasNextPage endCursor }} nodes {{ {selection} }} }} }} }} }} }} }} }} }}""",
+                                     {"id": node["id"], "after": connection["pageInfo"]["endCursor"]})
+                more = ((((data.get("codeDiscountNode") or {}).get("codeDiscount") or {}).get("customerGets") or {})
+                        .get("items") or {}).get(field) or {"nodes": [], "pageInfo": {}}
+                connection["nodes"].extend(more["nodes"])
+                connection["pageInfo"] = more["pageInfo"]
 
     def _complete_lines(self, node: dict[str, Any]) -> None:
         data = self._graphql(f"""query($id: ID!) {{ order(id: $id) {{ lineItems(first: 100) {{ nodes {{
@@ -496,11 +733,25 @@ class ShopifyConnector(Connector):
                              {"id": node["id"]})
         node["lineItems"] = data["order"]["lineItems"]
 
-    def _read_reviews(self, checkpoint: dict[str, Any] | None, modified_since: datetime | None) -> Iterator[Page]:
+    @staticmethod
+    def _recent_reviews(pages: Iterator[Page], modified_since: datetime | None) -> Iterator[Page]:
+        """Reviews changed since a moment: Shopify cannot filter metafields by date, so it is done here."""
+        for page in pages:
+            if modified_since is not None:
+                page = Page(items=[r for r in page.items if r.updated_at and r.updated_at >= modified_since],
+                            errors=page.errors, next_checkpoint=page.next_checkpoint)
+            yield page
+
+    def _read_reviews(self, checkpoint: dict[str, Any] | None, modified_since: datetime | None, *,
+                      bulk: bool) -> Iterator[Page]:
+        """Reviews are product metafields: read product by product (with `bulk`, from a store of at least
+        `bulk_read_min` products, one bulk query over every product's review metafields)."""
+        if bulk:
+            yield from self._recent_reviews(self._read_bulk(E.REVIEW, None, None, REVIEW_PRODUCTS_PER_PAGE),
+                                            modified_since)
+            return
         document = f"""query($first: Int!, $after: String) {{ products(first: $first, after: $after) {{
-          pageInfo {{ hasNextPage endCursor }} nodes {{ id
-            metafields(first: {REVIEWS_PER_PRODUCT}, namespace: "{mappers.REVIEW_NAMESPACE}") {{
-              pageInfo {{ hasNextPage endCursor }} nodes {{ id value createdAt updatedAt }} }} }} }} }}"""
+          pageInfo {{ hasNextPage endCursor }} nodes {{ id {REVIEW_FIELDS} }} }} }}"""
         after = (checkpoint or {}).get("after")
         while True:
             connection = self._graphql(document, {"first": REVIEW_PRODUCTS_PER_PAGE, "after": after})["products"]
@@ -584,6 +835,8 @@ class ShopifyConnector(Connector):
             found = self._first("products", f"sku:'{quoted}'")
             if found:
                 return found
+            if not self._sku_custom_id(create=False):
+                return None
             node = self._graphql("""query($v: String!) { productByIdentifier(identifier: {customId: {
                 namespace: "cartmigrate", key: "sku", value: $v}}) { id } }""", {"v": key}, cost=1
                                  ).get("productByIdentifier")
@@ -606,6 +859,38 @@ class ShopifyConnector(Connector):
         if entity == E.BLOG_POST:
             return self._first("articles", f"handle:'{quoted}'")
         return None  # reviews: written by metafield key, so writing one again overwrites it
+
+    SKU_DEFINITION = """id type { name } capabilities { uniqueValues { enabled } }"""
+
+    def _sku_custom_id(self, *, create: bool) -> bool:
+        """Whether products carry the source SKU as a custom ID: an `id` metafield definition (unique values)
+        for cartmigrate.sku, which `productByIdentifier` needs to find a product the search index does not show
+        yet (right after a crash). Created before the first product is written; Shopify only allows unique
+        values on a definition that has no metafields yet, so a store whose products already carry the key
+        as text keeps it, and lookups rely on the SKU search alone."""
+        if self._sku_id is None or (create and not self._sku_id and not self._sku_tried):
+            self._sku_tried = self._sku_tried or create
+            data = self._graphql(f"""query {{ metafieldDefinitions(first: 1, ownerType: PRODUCT,
+                namespace: "{mappers.NAMESPACE}", key: "sku") {{ nodes {{ {self.SKU_DEFINITION} }} }} }}""", cost=3)
+            nodes = data["metafieldDefinitions"]["nodes"]
+            if not nodes and create:
+                made = self._graphql(f"""mutation($d: MetafieldDefinitionInput!) {{
+                    metafieldDefinitionCreate(definition: $d) {{ createdDefinition {{ {self.SKU_DEFINITION} }}
+                    userErrors {{ field message code }} }} }}""", {"d": {
+                    "name": "Source SKU (Cartmigrate)", "namespace": mappers.NAMESPACE, "key": "sku", "type": "id",
+                    "ownerType": "PRODUCT",
+                    "description": "The product's SKU on the store it was migrated from; used to find it again."}},
+                    cost=10, mutation=True)["metafieldDefinitionCreate"]
+                if made["createdDefinition"]:
+                    nodes = [made["createdDefinition"]]
+                else:
+                    logger.warning("No custom ID definition for product SKUs on %s: %s", self.base_url,
+                                   "; ".join(_user_error(e) for e in made["userErrors"]))
+            self._sku_id = bool(nodes and nodes[0]["type"]["name"] == "id"
+                                and nodes[0]["capabilities"]["uniqueValues"]["enabled"])
+            if not nodes and not create:
+                self._sku_id = None  # not written yet: ask again next time
+        return bool(self._sku_id)
 
     def _first(self, field: str, query_text: str) -> str | None:
         data = self._graphql(f"query($q: String!) {{ {field}(first: 1, query: $q) {{ nodes {{ id }} }} }}",
@@ -681,8 +966,9 @@ class ShopifyConnector(Connector):
                 results[i] = WriteResult(source_id=item.source_id, error=exc.message)
                 continue
             if item.sku:
-                product_input["metafields"].append({"namespace": mappers.NAMESPACE, "key": "sku",
-                                                    "type": "single_line_text_field", "value": item.sku})
+                product_input["metafields"].append({
+                    "namespace": mappers.NAMESPACE, "key": "sku", "value": item.sku,
+                    "type": "id" if self._sku_custom_id(create=True) else "single_line_text_field"})
             n = min(250, max(1, len(product_input["variants"])))
             ops.append(_Op("productSet", {"input": ("ProductSetInput!", product_input),
                                           "synchronous": ("Boolean", True)},
@@ -693,6 +979,12 @@ class ShopifyConnector(Connector):
                                   self.PRODUCT_SELECTION.format(n=250))
         else:
             outcomes = self._mutate(ops)
+        outcomes = self._without_taken_sku(ops, outcomes)
+        warnings: dict[int, list[str]] = {}
+        for op in ops:
+            if op.sku_dropped:
+                warnings[op.key] = [f"SKU {items[op.key].sku} is already the custom ID of another product on "
+                                    "Shopify: this one was written without it."]
         for op, (payload, error) in zip(ops, outcomes, strict=True):
             item = items[op.key]
             product = (payload or {}).get("product")
@@ -700,11 +992,30 @@ class ShopifyConnector(Connector):
                 results[op.key] = WriteResult(source_id=item.source_id, error=error or "Shopify created no product.")
                 continue
             results[op.key] = WriteResult(source_id=item.source_id, target_id=legacy(product["id"]),
-                                          children=self._match_variants(item, product))
+                                          children=self._match_variants(item, product),
+                                          warnings=warnings.get(op.key, []))
             results[op.key].extra_node = product  # type: ignore[union-attr]
         out = [r for r in results if r is not None]
         self._after_create(E.PRODUCT, items, out)
         return out
+
+    def _without_taken_sku(self, ops: list[_Op], outcomes: list[tuple[Any, str | None]]
+                           ) -> list[tuple[Any, str | None]]:
+        """Products refused because another product already has their SKU as its custom ID (a source with
+        duplicate SKUs) are written again without it."""
+        again = []
+        for index, (op, (_, error)) in enumerate(zip(ops, outcomes, strict=True)):
+            metafields = op.args["input"][1].get("metafields") or []
+            last = len(metafields) - 1
+            if error and last >= 0 and metafields[last]["key"] == "sku" and metafields[last]["type"] == "id" \
+                    and f"input.metafields.{last}.value" in error:
+                metafields.pop()
+                op.sku_dropped = True
+                again.append(index)
+        if again:
+            for index, outcome in zip(again, self._mutate([ops[i] for i in again]), strict=True):
+                outcomes[index] = outcome
+        return outcomes
 
     @staticmethod
     def _match_variants(item: Product, product: dict[str, Any]) -> dict[str, str]:
@@ -726,7 +1037,7 @@ class ShopifyConnector(Connector):
         while True:
             data = self._graphql("""query($id: ID!, $after: String) { product(id: $id) { id
                 variants(first: 250, after: $after) { pageInfo { hasNextPage endCursor }
-                nodes { id sku inventoryQuantity selectedOptions { name value } inventoryItem { id } } } } }""",
+                nodes { id sku inventoryQuantity selectedOptions { name value } inventoryItem { id tracked } } } } }""",
                                  {"id": gid(E.PRODUCT, target_id), "after": after})
             product = data.get("product")
             if not product:
@@ -786,6 +1097,9 @@ class ShopifyConnector(Connector):
                         if source.compare_at_price is not None else None
                 if "stock_status" in wanted:
                     update["inventoryPolicy"] = "CONTINUE" if source.stock_status == "backorder" else "DENY"
+                if "stock_quantity" in wanted and bool(source.manage_stock) != target["inventoryItem"]["tracked"]:
+                    update["inventoryItem"] = {"tracked": bool(source.manage_stock)}  # the source began (or
+                    # stopped) managing stock: without tracking Shopify keeps no quantity
                 if len(update) > 1:
                     updates.append(update)
                 if "stock_quantity" in wanted and source.manage_stock and source.stock_quantity is not None:
@@ -885,10 +1199,30 @@ class ShopifyConnector(Connector):
             return mappers.order_create_input(item, currency=currency, location_id=self.location_id,
                                               default_variants=defaults)
 
-        return self._simple(E.ORDER, items, build, "orderCreate", "order", "OrderCreateOrderInput!", "order",
-                            extra_args={"options": ("OrderCreateOptionsInput", {
-                                "inventoryBehaviour": "BYPASS", "sendReceipt": False,
-                                "sendFulfillmentReceipt": False})})
+        results = self._simple(E.ORDER, items, build, "orderCreate", "order", "OrderCreateOrderInput!", "order",
+                               extra_selection="fulfillments(first: 1) { id status trackingInfo(first: 1) { company "
+                                               "number url } }",
+                               extra_args={"options": ("OrderCreateOptionsInput", {
+                                   "inventoryBehaviour": "BYPASS", "sendReceipt": False,
+                                   "sendFulfillmentReceipt": False})})
+        self._more_tracking(items, results)
+        return results
+
+    def _more_tracking(self, items: list[Canonical], results: list[WriteResult]) -> None:
+        """orderCreate's fulfillment takes one tracking number and no URL: the others, and the URLs, are set on
+        that fulfillment right after."""
+        by_source = {item.source_id: item for item in items}
+        ops, owners = [], []
+        for result in results:
+            item = by_source[result.source_id]
+            fulfillments = (getattr(result, "extra_node", None) or {}).get("fulfillments") or []
+            if result.ok and fulfillments and (len(item.shipments) > 1 or any(
+                    shipment.tracking_url for shipment in item.shipments)):
+                ops.append(self._tracking_op(fulfillments[0]["id"], item.shipments))
+                owners.append(result)
+        for result, (_, error) in zip(owners, self._mutate(ops) if ops else [], strict=True):
+            if error:
+                result.warnings.append(f"Only the first tracking number was attached, without its URL: {error}")
 
     def _update_order(self, target_id: str, item: Order, fields: list[str] | None) -> WriteResult:
         wanted = set(fields) if fields is not None else {"shipments"}
@@ -906,7 +1240,7 @@ class ShopifyConnector(Connector):
         warnings: list[str] = []
         if "shipments" in wanted and item.shipments:
             data = self._graphql("""query($id: ID!) { order(id: $id) { id fulfillments(first: 20) {
-                trackingInfo(first: 10) { number } }
+                id status trackingInfo(first: 10) { company number url } }
                 fulfillmentOrders(first: 5) { nodes { id status
                   lineItems(first: 100) { nodes { id remainingQuantity } } } }
                 } }""", {"id": gid(E.ORDER, target_id)})
@@ -927,12 +1261,33 @@ class ShopifyConnector(Connector):
                     "notifyCustomer": False, "trackingInfo": tracking})}, f"fulfillment {{ id }} {USER_ERRORS}",
                     key="fulfillment"))
             elif new:
-                warnings.append("The order is already fulfilled on Shopify: tracking numbers "
-                                f"{', '.join(s.tracking_number for s in new)} were not attached.")
+                ops.append(self._add_tracking(order["fulfillments"], new))
         errors = [error for _, error in self._mutate(ops) if error]
         if errors:
             return WriteResult(source_id=item.source_id, error="; ".join(errors))
         return WriteResult(source_id=item.source_id, target_id=target_id, warnings=warnings)
+
+    @classmethod
+    def _add_tracking(cls, fulfillments: list[dict[str, Any]], new: list[Shipment]) -> _Op:
+        """Nothing is left to fulfill: the new numbers join the latest fulfillment's tracking
+        (fulfillmentTrackingInfoUpdate replaces the list, so the numbers it has are sent again)."""
+        done = [f for f in fulfillments if f["status"] == "SUCCESS"] or fulfillments
+        latest = done[-1]
+        kept = [Shipment(tracking_number=t["number"], carrier=t["company"] or "", tracking_url=t["url"] or "")
+                for t in latest["trackingInfo"] if t["number"]]
+        return cls._tracking_op(latest["id"], kept + new)
+
+    @staticmethod
+    def _tracking_op(fulfillment_id: str, shipments: list[Shipment]) -> _Op:
+        """Set a fulfillment's tracking to `shipments` (one company: the first one given)."""
+        tracking: dict[str, Any] = {"numbers": [s.tracking_number for s in shipments],
+                                    "company": next((s.carrier for s in shipments if s.carrier), None)}
+        if all(s.tracking_url for s in shipments):
+            tracking["urls"] = [s.tracking_url for s in shipments]
+        return _Op("fulfillmentTrackingInfoUpdate", {"fulfillmentId": ("ID!", fulfillment_id),
+                                                     "trackingInfoInput": ("FulfillmentTrackingInput!", tracking),
+                                                     "notifyCustomer": ("Boolean", False)},
+                   f"fulfillment {{ id }} {USER_ERRORS}", key="tracking")
 
     # --- reviews, coupons, pages, articles ---------------------------------------------------------------
     def _write_reviews(self, items: list[Canonical]) -> list[WriteResult]:
@@ -1145,6 +1500,12 @@ class ShopifyConnector(Connector):
                 else:
                     results[index] = (data, None)
         return results
+
+
+def _filter(entity: EntityType, modified_since: datetime | None) -> tuple[str | None, str]:
+    """The search filter and sort of a list read: changes since a moment sorted by UPDATED_AT, else all by ID."""
+    query_text = f"updated_at:>='{mappers.format_time(modified_since)}'" if modified_since else None
+    return query_text, "UPDATED_AT" if modified_since and entity in SORT_UPDATED else "ID"
 
 
 def _cost_in(message: str) -> int:

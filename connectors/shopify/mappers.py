@@ -20,6 +20,9 @@ Documented mappings (where Shopify has no object of its own):
 - Order statuses: Shopify has a financial and a fulfillment status; `ORDER_STATUSES` names their
   combinations (see `order_status_of`).
 - Order numbers: `name` is "#" + the source number; `processedAt` is the source's order date.
+- Coupon restrictions -> the discount's items (`customerGets.items`): products as `products.productsToAdd`,
+  categories as `collections.add`. A Shopify discount takes one of them; exclusions have no equivalent.
+  Read back, variant entitlements widen to their products.
 """
 from __future__ import annotations
 
@@ -51,6 +54,7 @@ from connectors.errors import RecordError
 E = EntityType
 MAX_OPTIONS = 3  # [shopify.dev/docs/api/admin-graphql/2024-04/input-objects/optioncreateinput]
 MAX_VARIANTS = 2048  # [shopify.dev/changelog/the-product-variant-limit-is-now-2048-for-all-merchants]
+MAX_DISCOUNT_ITEMS = 250  # input arrays hold at most 250 items [shopify.dev/api/usage/rate-limits, "Input limits"]
 NAMESPACE = "cartmigrate"
 REVIEW_NAMESPACE = "cartmigrate_reviews"
 DEFAULT_OPTION = ("Title", "Default Title")  # the option of a product without variants
@@ -663,11 +667,9 @@ def order_create_input(item: Order, *, currency: str, location_id: str | None,
         out["fulfillmentStatus"] = "FULFILLED"
         if item.shipments:
             first = item.shipments[0]
+            # orderCreate takes one tracking number; the connector adds the others to that fulfillment.
             out["fulfillment"] = {"locationId": location_id, "trackingNumber": first.tracking_number,
                                   "trackingCompany": first.carrier or None, "notifyCustomer": False}
-            if len(item.shipments) > 1:
-                warnings.append(f"Shopify fulfilled the whole order with tracking number {first.tracking_number}; "
-                                f"{len(item.shipments) - 1} more tracking number(s) were not attached.")
     elif item.shipments:
         warnings.append("Tracking numbers of an order that is not fulfilled are added when it ships "
                         "(Shopify attaches them to a fulfillment).")
@@ -718,6 +720,12 @@ def coupon_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
     else:
         kind = "fixed_product" if gets.get("appliesOnEachItem") else "fixed_cart"
         amount = money_or_zero(gets.get("amount"))
+    items = (discount.get("customerGets") or {}).get("items") or {}
+    product_ids = [legacy(n.get("id")) for n in _nodes(items.get("products"))]
+    for variant in _nodes(items.get("productVariants")):  # a variant entitlement reads as its product
+        product_id = legacy((variant.get("product") or {}).get("id"))
+        if product_id and product_id not in product_ids:
+            product_ids.append(product_id)
     return {
         "source_id": legacy(node.get("id")),
         "updated_at": parse_time(discount.get("updatedAt")),
@@ -731,11 +739,37 @@ def coupon_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
         "usage_limit_per_user": 1 if discount.get("appliesOncePerCustomer") else None,
         "usage_count": int(discount.get("asyncUsageCount") or 0),
         "minimum_amount": money(minimum.get("greaterThanOrEqualToSubtotal")),
+        "product_ids": [i for i in product_ids if i],
+        "category_ids": [legacy(n.get("id")) for n in _nodes(items.get("collections")) if n.get("id")],
     }
 
 
+def _discount_items(item: Coupon, warnings: list[str]) -> dict[str, Any]:
+    """`DiscountItemsInput` of a coupon: its products, else its categories (collections), else all items.
+    A discount applies to products or to collections, not both
+    [shopify.dev/docs/api/admin-graphql/latest/unions/DiscountItems]; input lists hold at most 250 ids."""
+    products = list(dict.fromkeys(gid(E.PRODUCT, i) for i in item.product_ids))
+    collections = list(dict.fromkeys(gid(E.CATEGORY, i) for i in item.category_ids))
+    if products and collections:
+        dropped = ", ".join(legacy(c) for c in collections)
+        warnings.append("A Shopify discount applies to products or to collections, not both: it keeps its "
+                        f"{len(products)} product(s); its categories (collections {dropped}) were dropped.")
+    chosen, kind = (products, "product") if products else (collections, "category")
+    if len(chosen) > MAX_DISCOUNT_ITEMS:
+        warnings.append(f"Shopify takes {MAX_DISCOUNT_ITEMS} {kind} ids in a discount: "
+                        f"{', '.join(legacy(c) for c in chosen[MAX_DISCOUNT_ITEMS:])} were dropped.")
+        chosen = chosen[:MAX_DISCOUNT_ITEMS]
+    if products:
+        return {"products": {"productsToAdd": chosen}}
+    if collections:
+        return {"collections": {"add": chosen}}
+    return {"all": True}
+
+
 def coupon_input(item: Coupon) -> tuple[dict[str, Any], list[str]]:
-    warnings = []
+    """`DiscountCodeBasicInput` of a coupon whose references are this store's ids, and the warnings
+    about what Shopify cannot hold (both products and categories, exclusions, free shipping)."""
+    warnings: list[str] = []
     if item.discount_type == "percent":
         value: dict[str, Any] = {"percentage": float(min(item.amount, Decimal(100)) / 100)}
     else:
@@ -744,7 +778,7 @@ def coupon_input(item: Coupon) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {
         "title": item.description or item.code, "code": item.code,
         "startsAt": format_time(item.created_at) or "2000-01-01T00:00:00Z",
-        "customerGets": {"value": value, "items": {"all": True}},
+        "customerGets": {"value": value, "items": _discount_items(item, warnings)},
         "customerSelection": {"all": True},
         "appliesOncePerCustomer": item.usage_limit_per_user == 1,
     }
@@ -754,8 +788,10 @@ def coupon_input(item: Coupon) -> tuple[dict[str, Any], list[str]]:
         out["usageLimit"] = item.usage_limit
     if item.minimum_amount:
         out["minimumRequirement"] = {"subtotal": {"greaterThanOrEqualToSubtotal": money_str(item.minimum_amount)}}
-    if item.product_ids or item.category_ids or item.excluded_product_ids or item.excluded_category_ids:
-        warnings.append("It applies to all products on Shopify: product and category restrictions were not kept.")
+    excluded = [f"product {i}" for i in item.excluded_product_ids] + [
+        f"category {i}" for i in item.excluded_category_ids]
+    if excluded:
+        warnings.append(f"Shopify discounts have no exclusions: excluding {', '.join(excluded)} was not kept.")
     if item.free_shipping:
         warnings.append("Free shipping is a separate discount type on Shopify and was not added.")
     return out, warnings

@@ -625,8 +625,9 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
         try:
             transformed, deferred = _transform(ctx, item, targets)
         except ConnectorRecordError as exc:
-            if ctx.limit is not None and exc.detail == "missing-required-ref":
-                # A demo migrates the first N records whose dependencies are in the demo too.
+            if ctx.limit is not None and exc.detail in ("missing-required-ref", "missing-restricting-ref"):
+                # A demo migrates the first N records whose dependencies are in the demo too (a coupon:
+                # at least one of the products or categories it is limited to).
                 out.passed_over += 1
                 continue
             out.failed += 1
@@ -744,6 +745,7 @@ def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, s
     model = type(item)
     data = item.model_dump(mode="python")
     deferred: list[dict] = []
+    limited_to = {path: list(data.get(path[:-2]) or []) for path in model.RESTRICTING_REFS}
     for path, ref_entity in model.REFS.items():
         for container, key, value in list(_iter_ref_values(data, path)):
             if not value:
@@ -764,6 +766,12 @@ def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, s
         head = path.split(".")[0]
         if head.endswith("[]") and "." not in path:
             data[head[:-2]] = [v for v in data.get(head[:-2]) or [] if v]
+    if any(limited_to.values()) and not any(data.get(path[:-2]) for path in limited_to):
+        lost = "; ".join(f"{model.REFS[path]} {', '.join(map(str, values))}"
+                         for path, values in limited_to.items() if values)
+        raise ConnectorRecordError(
+            f"It is limited to {lost}, none of which was migrated: written without them it would apply to "
+            "everything, so it was not written.", source_id=item.source_id, detail="missing-restricting-ref")
 
     if ctx.entity == EntityType.ORDER:
         data["status"] = ctx.status_map.get(data["status"], data["status"])

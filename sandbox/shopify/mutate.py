@@ -124,6 +124,8 @@ def metafield_errors(items: list | None, path: list, *, code_blank="INVALID", co
 
 
 def metafield_value_problem(kind: str, value: str) -> str | None:
+    if kind in ("id", "url") and len(value) > 2048:
+        return "Value is too long (maximum is 2048 characters)."
     if kind == "number_integer":
         try:
             int(value)
@@ -176,3 +178,41 @@ def metafields_write(ctx: Ctx, owner_id: int, owner_type: str, items: list | Non
 _OWNER_TYPE_NAMES = {"PRODUCT": "Product", "PRODUCTVARIANT": "ProductVariant", "COLLECTION": "Collection",
                      "CUSTOMER": "Customer", "ORDER": "Order", "PAGE": "Page", "BLOG": "Blog", "ARTICLE": "Article",
                      "SHOP": "Shop", "LOCATION": "Location", "DISCOUNT": "DiscountCodeNode"}
+
+
+# --- metafield definitions -------------------------------------------------------------------------------
+UNIQUE_VALUE_TYPES = {"single_line_text_field", "number_integer", "url", "id"}
+
+
+def definition_lookup(owner_type: str, namespace: str | None, key: str) -> str:
+    return f"{owner_type}:{namespace or 'custom'}.{key}"
+
+
+def unique_definition(ctx: Ctx, owner_type: str, namespace: str | None, key: str):
+    """The definition of (owner type, namespace, key) when its values must be unique (type `id` always)."""
+    row = records(ctx, "metafield_definitions").filter(lookup=definition_lookup(owner_type, namespace, key)).first()
+    return row if row and row.data.get("uniqueValues") else None
+
+
+def unique_value_errors(ctx: Ctx, owner_type: str, owner_id: int | None, items: list | None, path: list,
+                        code: str = "TAKEN") -> list[dict]:
+    """Metafields whose definition has unique values: a value another resource already holds is refused."""
+    if not items:
+        return []
+    unique = set(records(ctx, "metafield_definitions").filter(data__ownerType=owner_type, data__uniqueValues=True)
+                 .values_list("lookup", flat=True))
+    errors = []
+    for index, item in enumerate(items):
+        if item.get("key") is None or item.get("value") is None:
+            continue
+        if definition_lookup(owner_type, item.get("namespace"), item["key"]) not in unique:
+            continue
+        lookup = f"{item.get('namespace') or 'custom'}.{item['key']}"
+        taken = records(ctx, "metafields").filter(lookup=lookup, data__ownerType=owner_type,
+                                                  data__value=item["value"])
+        if owner_id is not None:
+            taken = taken.exclude(parent_id=owner_id)
+        if taken.exists():
+            errors.append(user_error([*path, str(index), "value"], "Value is already assigned to another "
+                                     "resource; values of this metafield definition must be unique.", code))
+    return errors

@@ -8,7 +8,14 @@ from ..models import SandboxRecord
 from . import render
 from .common import MAX_OPTIONS, MAX_VARIANTS, Ctx, gid, gid_id, iso, money, user_error
 from .data import new_ids, record_create, record_get, record_save, records
-from .mutate import handle_taken, handle_unique, metafield_errors, metafields_write, mutation
+from .mutate import (
+    handle_taken,
+    handle_unique,
+    metafield_errors,
+    metafields_write,
+    mutation,
+    unique_value_errors,
+)
 
 DEFAULT_OPTION = "Title"
 DEFAULT_VALUE = "Default Title"
@@ -334,6 +341,8 @@ def product_set(ctx: Ctx, input, synchronous=True, identifier=None):
                                  "PRODUCT_OPTIONS_INPUT_MISSING"))
     errors += metafield_errors(input.get("metafields"), ["input", "metafields"], code_blank="INVALID_METAFIELD",
                                code_type="INVALID_METAFIELD")
+    errors += unique_value_errors(ctx, "PRODUCT", record.record_id if record else None, input.get("metafields"),
+                                  ["input", "metafields"], code="INVALID_METAFIELD")
     for index in _missing_collections(ctx, input.get("collections")):
         errors.append(user_error(["input", "collections", str(index)], "Collection does not exist", "INVALID_INPUT"))
     current_variants = {v.record_id: v for v in records(ctx, "variants").filter(parent_id=record.record_id)} \

@@ -1,9 +1,20 @@
-"""Content mutations: metafieldsSet, translationsRegister, shopLocaleEnable, urlRedirectCreate/Delete,
-pageCreate/Delete, blogCreate/Delete, articleCreate/Delete, discountCodeBasicCreate, discountCodeDelete."""
+"""Content mutations: metafieldsSet, metafieldDefinitionCreate, translationsRegister, shopLocaleEnable,
+urlRedirectCreate/Delete, pageCreate/Delete, blogCreate/Delete, articleCreate/Delete, discountCodeBasicCreate,
+discountCodeDelete."""
 from . import render
 from .common import MAX_METAFIELDS_SET, Ctx, gid, gid_id, iso, money, parse_gid, parse_when, user_error
 from .data import new_ids, record_create, record_get, record_save, records
-from .mutate import handle_taken, handle_unique, metafield_errors, metafields_write, mutation
+from .mutate import (
+    METAFIELD_TYPES,
+    UNIQUE_VALUE_TYPES,
+    definition_lookup,
+    handle_taken,
+    handle_unique,
+    metafield_errors,
+    metafields_write,
+    mutation,
+    unique_value_errors,
+)
 
 OWNER_TYPES = {"Product": ("products", "PRODUCT"), "ProductVariant": ("variants", "PRODUCTVARIANT"),
                "Collection": ("collections", "COLLECTION"), "Customer": ("customers", "CUSTOMER"),
@@ -44,6 +55,9 @@ def metafields_set(ctx: Ctx, metafields):
             errors.append({**problem, "field": ["metafields", str(index), *problem["field"][2:]],
                            "code": "INVALID_TYPE" if problem["field"][-1] == "type" else problem["code"],
                            "elementIndex": index})
+        if owner is not None:
+            for problem in unique_value_errors(ctx, owner[1], owner[0], [item], ["metafields"]):
+                errors.append({**problem, "field": ["metafields", str(index), "value"], "elementIndex": index})
         owners.append(owner)
     if errors:
         return {"metafields": None, "userErrors": errors}
@@ -53,6 +67,42 @@ def metafields_set(ctx: Ctx, metafields):
             "namespace": item.get("namespace") or "custom", "key": item["key"], "value": item["value"],
             "type": item.get("type")}])
     return {"metafields": [render.metafield(ctx, r) for r in written], "userErrors": []}
+
+
+def _definition_error(field: str, message: str, code: str) -> dict:
+    return {"createdDefinition": None, "userErrors": [{"field": ["definition", field], "message": message,
+                                                       "code": code}]}
+
+
+@mutation("metafieldDefinitionCreate", "write_products")
+def metafield_definition_create(ctx: Ctx, definition):
+    """A definition per (owner type, namespace, key). Type `id` always has unique values; the uniqueValues
+    capability is possible for a few types, and only while no metafield of that key exists."""
+    namespace, key, kind = definition.get("namespace") or "custom", definition["key"], definition["type"]
+    owner_type = definition["ownerType"]
+    if not (definition.get("name") or "").strip():
+        return _definition_error("name", "Name can't be blank", "BLANK")
+    if not 2 <= len(key) <= 64:
+        return _definition_error("key", "Key is too short (minimum is 2 characters)" if len(key) < 2
+                                 else "Key is too long (maximum is 64 characters)", "TOO_SHORT" if len(key) < 2
+                                 else "TOO_LONG")
+    if kind not in METAFIELD_TYPES and not (kind.startswith("list.") and kind[5:] in METAFIELD_TYPES):
+        return _definition_error("type", f"Type '{kind}' is not a valid metafield type.", "INCLUSION")
+    lookup = definition_lookup(owner_type, namespace, key)
+    if records(ctx, "metafield_definitions").filter(lookup=lookup).exists():
+        return _definition_error("key", f"Key is in use for {owner_type.title()} metafields on the '{namespace}' "
+                                 "namespace.", "TAKEN")
+    unique = kind == "id" or bool(((definition.get("capabilities") or {}).get("uniqueValues") or {}).get("enabled"))
+    if unique and kind not in UNIQUE_VALUE_TYPES:
+        return _definition_error("capabilities", f"Unique values are not available for the type {kind}.",
+                                 "INVALID_CAPABILITY")
+    if unique and records(ctx, "metafields").filter(lookup=f"{namespace}.{key}", data__ownerType=owner_type).exists():
+        return _definition_error("capabilities", "Unique values can only be enabled on a definition that has no "
+                                 "metafields yet.", "INVALID_CAPABILITY")
+    record = record_create(ctx, "metafield_definitions", {
+        "name": definition["name"], "namespace": namespace, "key": key, "type": kind, "ownerType": owner_type,
+        "description": definition.get("description"), "uniqueValues": unique}, lookup=lookup)
+    return {"createdDefinition": render.metafield_definition(ctx, record), "userErrors": []}
 
 
 @mutation("translationsRegister", "write_translations")
@@ -271,6 +321,45 @@ def article_delete(ctx: Ctx, id):
 
 # ---------------------------------------------------------------- discounts
 
+# What a discount's items may name: input key -> (stored key, resource, GID type, name in messages).
+DISCOUNT_ITEM_REFS = {
+    ("products", "productsToAdd"): ("products", "products", "Product", "Product"),
+    ("products", "productVariantsToAdd"): ("variants", "variants", "ProductVariant", "Product variant"),
+    ("collections", "add"): ("collections", "collections", "Collection", "Collection"),
+}
+
+
+def _discount_items(ctx: Ctx, items: dict | None, path: list) -> tuple[dict, list]:
+    """`DiscountItemsInput` -> the stored items ({"all": True}, {"products": [...], "variants": [...]} or
+    {"collections": [...]}) and userErrors. One of all/products/collections; every id must exist (the
+    messages and codes are the sandbox's own, see README). `*ToRemove`/`remove` have nothing to remove
+    from on create and are ignored."""
+    items = items or {}
+    chosen = [k for k in ("all", "products", "collections") if (items.get(k) is True if k == "all" else
+                                                                 items.get(k) is not None)]
+    if len(chosen) > 1:
+        return {}, [user_error(path, "Only one of all, products or collections can be specified.", "CONFLICT")]
+    if not chosen or chosen == ["all"]:
+        return {"all": True}, []
+    kind = chosen[0]
+    stored: dict = {}
+    errors = []
+    for (group, key), (stored_key, resource, type_name, label) in DISCOUNT_ITEM_REFS.items():
+        if group != kind:
+            continue
+        ids = []
+        for index, value in enumerate(items[kind].get(key) or []):
+            record_id = gid_id(value, type_name)
+            if record_id is None or record_get(ctx, resource, record_id) is None:
+                errors.append(user_error([*path, kind, key, index], f"{label} with id {value} does not exist.",
+                                         "INVALID"))
+            elif record_id not in ids:
+                ids.append(record_id)
+        stored[stored_key] = ids
+    if not errors and not any(stored.values()):
+        errors.append(user_error([*path, kind], "Items can't be blank", "BLANK"))
+    return stored, errors
+
 
 @mutation("discountCodeBasicCreate", "write_discounts")
 def discount_code_basic_create(ctx: Ctx, basicCodeDiscount):
@@ -301,6 +390,8 @@ def discount_code_basic_create(ctx: Ctx, basicCodeDiscount):
     elif value.get("discountAmount") and float(value["discountAmount"].get("amount") or 0) <= 0:
         errors.append(user_error([root, "customerGets", "value", "discountAmount", "amount"],
                                  "Value must be greater than 0", "VALUE_OUTSIDE_RANGE"))
+    items, item_errors = _discount_items(ctx, gets.get("items"), [root, "customerGets", "items"])
+    errors += item_errors
     if errors:
         return {"codeDiscountNode": None, "userErrors": errors}
     stored_value = ({"percentage": float(value["percentage"])} if value.get("percentage") is not None else
@@ -310,7 +401,7 @@ def discount_code_basic_create(ctx: Ctx, basicCodeDiscount):
     data = {
         "title": d["title"].strip(), "code": code, "codeId": new_ids(ctx)[0], "startsAt": iso(starts),
         "endsAt": iso(ends), "usageLimit": d.get("usageLimit"),
-        "appliesOncePerCustomer": bool(d.get("appliesOncePerCustomer")), "value": stored_value,
+        "appliesOncePerCustomer": bool(d.get("appliesOncePerCustomer")), "value": stored_value, "items": items,
         "minimumRequirement": {
             "quantity": (minimum.get("quantity") or {}).get("greaterThanOrEqualToQuantity"),
             "subtotal": money((minimum.get("subtotal") or {})["greaterThanOrEqualToSubtotal"])

@@ -1,6 +1,6 @@
 """Customer and order mutations: customerCreate / customerUpdate / customerDelete, orderCreate (the
 historical import: name, processedAt, statuses, lines, addresses, taxes, discounts, shipping, transactions,
-fulfillment with tracking), orderUpdate, orderDelete, fulfillmentCreate."""
+fulfillment with tracking), orderUpdate, orderDelete, fulfillmentCreate, fulfillmentTrackingInfoUpdate."""
 import re
 from decimal import Decimal
 
@@ -467,6 +467,16 @@ def order_delete(ctx: Ctx, orderId):
     return {"deletedId": gid("Order", record.record_id), "userErrors": []}
 
 
+def tracking_info(tracking_input: dict) -> list[dict]:
+    """A FulfillmentTrackingInput as stored: one entry per number (`number`/`url` or `numbers`/`urls`)."""
+    numbers = tracking_input.get("numbers") or ([tracking_input["number"]] if tracking_input.get("number") else [])
+    urls = tracking_input.get("urls") or ([tracking_input["url"]] if tracking_input.get("url") else [])
+    if not numbers and urls:
+        return [{"company": tracking_input.get("company"), "number": None, "url": url} for url in urls]
+    return [{"company": tracking_input.get("company"), "number": number, "url": urls[k] if k < len(urls) else None}
+            for k, number in enumerate(numbers)]
+
+
 @mutation("fulfillmentCreate", "write_fulfillments")
 def fulfillment_create(ctx: Ctx, fulfillment, message=None):
     """Fulfill line items of one order's fulfillment order(s), with tracking numbers and URLs."""
@@ -513,13 +523,7 @@ def fulfillment_create(ctx: Ctx, fulfillment, message=None):
     if not items:
         return {"fulfillment": None, "userErrors": [user_error(["fulfillment"], "Fulfillment order has no "
                                                                "remaining line items to fulfill.")]}
-    tracking_input = fulfillment.get("trackingInfo") or {}
-    numbers = tracking_input.get("numbers") or ([tracking_input["number"]] if tracking_input.get("number") else [])
-    urls = tracking_input.get("urls") or ([tracking_input["url"]] if tracking_input.get("url") else [])
-    tracking = [{"company": tracking_input.get("company"), "number": number,
-                 "url": urls[k] if k < len(urls) else None} for k, number in enumerate(numbers)]
-    if not numbers and urls:
-        tracking = [{"company": tracking_input.get("company"), "number": None, "url": url} for url in urls]
+    tracking = tracking_info(fulfillment.get("trackingInfo") or {})
     for item in items:
         item["line"]["remainingQuantity"] -= item["quantity"]
     fo["status"] = "CLOSED" if all(li["remainingQuantity"] == 0 for li in fo["lineItems"]) else "IN_PROGRESS"
@@ -534,3 +538,24 @@ def fulfillment_create(ctx: Ctx, fulfillment, message=None):
     record.data = data
     record_save(ctx, record)
     return {"fulfillment": render.fulfillment(ctx, record, made), "userErrors": []}
+
+
+@mutation("fulfillmentTrackingInfoUpdate", "write_fulfillments")
+def fulfillment_tracking_info_update(ctx: Ctx, fulfillmentId, trackingInfoInput, notifyCustomer=None):  # noqa: N803
+    """Replace a fulfillment's tracking information (company, numbers, URLs), as Shopify does."""
+    fulfillment_id = gid_id(fulfillmentId, "Fulfillment")
+    record = render.order_of_fulfillment(ctx, fulfillment_id) if fulfillment_id else None
+    if record is None:
+        return {"fulfillment": None, "userErrors": [user_error(["fulfillmentId"], "Fulfillment does not exist.")]}
+    data = dict(record.data)
+    fulfillments = [dict(f) for f in data.get("fulfillments") or []]
+    found = next(f for f in fulfillments if f["id"] == fulfillment_id)
+    if found.get("status") != "SUCCESS":
+        return {"fulfillment": None, "userErrors": [user_error(
+            ["fulfillmentId"], "Tracking information can only be updated on a successful fulfillment.")]}
+    found["trackingInfo"] = tracking_info(trackingInfoInput)
+    found["updatedAt"] = iso(ctx.now)
+    data["fulfillments"] = fulfillments
+    record.data = data
+    record_save(ctx, record)
+    return {"fulfillment": render.fulfillment(ctx, record, found), "userErrors": []}

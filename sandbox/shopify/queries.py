@@ -1,6 +1,7 @@
 """QueryRoot resolvers: lists (search query, sort key, cursor pagination), counts, lookups by id,
 handle or identifier, `node`/`nodes`, translatable resources and bulk operation status."""
 from django.db.models import Q
+from graphql import GraphQLError
 
 from . import render
 from .common import Ctx, gid_id, parse_gid
@@ -16,6 +17,7 @@ from .data import (
     json_exact,
     json_text,
     paginate,
+    paginate_list,
     record_get,
     records,
     search_filter,
@@ -25,6 +27,7 @@ from .data import (
     sort_text,
     tag_filter,
 )
+from .mutate import unique_definition
 
 
 def _ctx(info) -> Ctx:
@@ -185,12 +188,27 @@ def product_by_identifier(root, info, identifier):
         record = records(ctx, "products").filter(lookup=identifier["handle"]).first()
     elif identifier.get("customId"):
         custom = identifier["customId"]
+        if unique_definition(ctx, "PRODUCT", custom.get("namespace"), custom["key"]) is None:
+            raise GraphQLError(f"No metafield definition with unique values exists for the namespace "
+                               f"'{custom.get('namespace') or 'custom'}' and key '{custom['key']}' on products.",
+                               extensions={"code": "BAD_REQUEST"})
         field = records(ctx, "metafields").filter(
             lookup=f"{custom.get('namespace') or 'custom'}.{custom['key']}", data__value=custom["value"]).first()
         record = record_get(ctx, "products", field.parent_id) if field else None
     else:
         record = None
     return render.product(ctx, record) if record else None
+
+
+def metafield_definitions(root, info, ownerType, namespace=None, key=None, **args):
+    ctx = _ctx(info)
+    rows = records(ctx, "metafield_definitions").filter(data__ownerType=ownerType)
+    if namespace:
+        rows = rows.filter(data__namespace=namespace)
+    if key:
+        rows = rows.filter(data__key=key)
+    return paginate_list(ctx, list(rows.order_by("record_id")), args,
+                         lambda row: render.metafield_definition(ctx, row))
 
 
 def location_root(root, info, id=None):
@@ -285,6 +303,7 @@ def bind(schema) -> None:
     fields["collectionByHandle"].resolve = _by_lookup("collections", render.collection)
     fields["codeDiscountNodeByCode"].resolve = _by_lookup("discounts", render.discount_node)
     fields["productByIdentifier"].resolve = product_by_identifier
+    fields["metafieldDefinitions"].resolve = metafield_definitions
     fields["location"].resolve = location_root
     fields["inventoryItem"].resolve = inventory_item_root
     fields["fulfillmentOrder"].resolve = fulfillment_order_root

@@ -785,16 +785,40 @@ def article(ctx: Ctx, record: SandboxRecord) -> dict:
     }
 
 
+def _by_ids(ctx: Ctx, resource: str, ids: list, renderer):
+    """A connection over the records of `resource` with these ids (deleted ones drop out), by id."""
+    return lambda info=None, **args: paginate(ctx, records(ctx, resource).filter(record_id__in=ids or []),
+                                              SORT_ID, args, renderer)
+
+
+def discount_items(ctx: Ctx, items: dict | None) -> tuple[dict, str]:
+    """The `DiscountItems` union member for stored items, and the summary's "off ..." target."""
+    items = items or {"all": True}
+    if items.get("collections"):
+        count = len(items["collections"])
+        return ({"__typename": "DiscountCollections",
+                 "collections": _by_ids(ctx, "collections", items["collections"], collection)},
+                f"{count} collection{'s' if count != 1 else ''}")
+    if items.get("products") or items.get("variants"):
+        count = len(items.get("products") or []) + len(items.get("variants") or [])
+        return ({"__typename": "DiscountProducts",
+                 "products": _by_ids(ctx, "products", items.get("products"), product),
+                 "productVariants": _by_ids(ctx, "variants", items.get("variants"), variant)},
+                f"{count} product{'s' if count != 1 else ''}")
+    return {"__typename": "AllDiscountItems", "allItems": True}, "entire order"
+
+
 def discount_node(ctx: Ctx, record: SandboxRecord) -> dict:
     d = record.data
     value = d.get("value") or {}
+    gets_items, target = discount_items(ctx, d.get("items"))
     if value.get("percentage") is not None:
         gets_value = {"__typename": "DiscountPercentage", "percentage": float(value["percentage"])}
-        summary = f"{round(float(value['percentage']) * 100, 2):g}% off entire order"
+        summary = f"{round(float(value['percentage']) * 100, 2):g}% off {target}"
     else:
         gets_value = {"__typename": "DiscountAmount", "amount": money_v2(value.get("amount", 0), ctx.currency),
                       "appliesOnEachItem": bool(value.get("appliesOnEachItem"))}
-        summary = f"{money(value.get('amount', 0))} {ctx.currency} off entire order"
+        summary = f"{money(value.get('amount', 0))} {ctx.currency} off {target}"
     minimum = d.get("minimumRequirement") or {}
     if minimum.get("quantity"):
         requirement = {"__typename": "DiscountMinimumQuantity",
@@ -821,7 +845,7 @@ def discount_node(ctx: Ctx, record: SandboxRecord) -> dict:
         "asyncUsageCount": int(d.get("asyncUsageCount", 0)),
         "codes": lambda info=None, **args: paginate_list(ctx, [code], args),
         "codesCount": {"count": 1, "precision": "EXACT"},
-        "customerGets": {"value": gets_value, "items": {"__typename": "AllDiscountItems", "allItems": True},
+        "customerGets": {"value": gets_value, "items": gets_items,
                          "appliesOnOneTimePurchase": True, "appliesOnSubscription": False},
         "minimumRequirement": requirement,
         "combinesWith": {"orderDiscounts": False, "productDiscounts": False, "shippingDiscounts": False,
@@ -884,8 +908,7 @@ def node_render(ctx: Ctx, value) -> dict | None:
         row = records(ctx, "orders").filter(group_id=record_id).first()
         return fulfillment_order(ctx, row) if row else None
     if type_name == "Fulfillment":
-        row = records(ctx, "orders").filter(data__fulfillments__contains=[{"id": record_id}]).first() \
-            if _json_contains_supported() else _scan_fulfillment(ctx, record_id)
+        row = order_of_fulfillment(ctx, record_id)
         if row is None:
             return None
         found = next((f for f in row.data.get("fulfillments") or [] if f["id"] == record_id), None)
@@ -895,6 +918,13 @@ def node_render(ctx: Ctx, value) -> dict | None:
         return None
     record = record_get(ctx, resource, record_id)
     return RENDERERS[resource](ctx, record) if record else None
+
+
+def order_of_fulfillment(ctx: Ctx, fulfillment_id: int) -> SandboxRecord | None:
+    """The order record holding the fulfillment with this id."""
+    if _json_contains_supported():
+        return records(ctx, "orders").filter(data__fulfillments__contains=[{"id": fulfillment_id}]).first()
+    return _scan_fulfillment(ctx, fulfillment_id)
 
 
 def _json_contains_supported() -> bool:
@@ -908,3 +938,11 @@ def _scan_fulfillment(ctx: Ctx, fulfillment_id: int):
         if any(f["id"] == fulfillment_id for f in row.data.get("fulfillments") or []):
             return row
     return None
+
+
+def metafield_definition(ctx: Ctx, record: SandboxRecord) -> dict:
+    d = record.data
+    return {"__typename": "MetafieldDefinition", "id": gid("MetafieldDefinition", record.record_id),
+            "name": d["name"], "namespace": d["namespace"], "key": d["key"], "description": d.get("description"),
+            "ownerType": d["ownerType"], "type": {"name": d["type"]},
+            "capabilities": {"uniqueValues": {"enabled": bool(d.get("uniqueValues"))}}}

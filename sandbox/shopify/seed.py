@@ -338,7 +338,18 @@ def _content(s: _Seeder, pages: int, articles: int, redirects: int, languages: l
             "url_redirects": redirects}
 
 
-def _coupons(s: _Seeder, count: int) -> list[str]:
+def _coupon_items(n: int, products: list, collections: list) -> dict:
+    """Every fourth discount (n = 1, 5, ...) applies to two products, every fourth from n = 3 to one
+    collection, the others to all items; picked by position so the random sequence stays the seed's."""
+    if n % 4 == 1 and products:
+        picked = sorted({products[(n * 3 + k) % len(products)][0].record_id for k in range(2)})
+        return {"products": picked, "variants": []}
+    if n % 4 == 3 and collections:
+        return {"collections": [collections[n % len(collections)].record_id]}
+    return {"all": True}
+
+
+def _coupons(s: _Seeder, count: int, products: list, collections: list) -> list[str]:
     codes = []
     for n in range(count):
         code = f"{s.rng.choice(('SAVE', 'WELCOME', 'SUMMER', 'VIP', 'FLASH'))}{n + 1:02d}"
@@ -351,6 +362,7 @@ def _coupons(s: _Seeder, count: int) -> list[str]:
             "value": {"percentage": 0.1} if percentage else {"amount": "5.00", "appliesOnEachItem": False},
             "minimumRequirement": {"quantity": None, "subtotal": "50.00" if n % 5 == 0 else None},
             "combinesWith": {}, "asyncUsageCount": s.rng.randint(0, 40),
+            "items": _coupon_items(n, products, collections),
         }, created=created, lookup=code.lower())
         codes.append(code)
     return codes
@@ -372,9 +384,10 @@ def shopify_seed(
     real variants, shipping, 10% tax, ~15% with a coupon, financial statuses PAID / PENDING / AUTHORIZED /
     REFUNDED / ...; ~80% of paid orders fulfilled with a tracking number (1Z...), carrier and URL.
     Content: pages (default 5), a "News" blog with articles (default 6), URL redirects (default 5),
-    coupons (default 10). With a second language (languages=["en", "fr"]) the shop publishes that locale
-    and products, collections and pages carry translations. `reviews`/`malformed` are WooCommerce options
-    and ignored here (Shopify has no reviews in its Admin API).
+    coupons (default 10: every fourth from the second restricted to two products, every fourth from the
+    fourth to one collection, the others for all items). With a second language (languages=["en", "fr"])
+    the shop publishes that locale and products, collections and pages carry translations.
+    `reviews`/`malformed` are WooCommerce options and ignored here (Shopify has no reviews in its Admin API).
     """
     if SandboxRecord.objects.filter(store=store).exclude(resource="locations").exists():
         raise ValueError(f"Sandbox store {store.name!r} already has data; seed an empty store.")
@@ -391,7 +404,7 @@ def shopify_seed(
     handles: set = set()
     items = [_product(s, i, made_collections, location.record_id, languages, handles) for i in range(products)]
     people = _customers(s, customers)
-    codes = _coupons(s, coupons)
+    codes = _coupons(s, coupons, items, made_collections)
     counts = {"products": len(items), "variants": sum(len(v) for _, v in items),
               "collections": len(made_collections) + (1 if made_collections else 0), "customers": len(people),
               "coupons": len(codes), "languages": languages}

@@ -96,8 +96,13 @@ def images_normalize(ctx: Ctx, images) -> list[dict]:
 
 
 def lock_store(ctx: Ctx) -> None:
-    """Serialise writes that check a natural key for uniqueness (email, sku, code, slug)."""
-    SandboxStore.objects.select_for_update().filter(pk=ctx.store.pk).first()
+    """Serialise writes that check a natural key for uniqueness (email, sku, code, slug).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: writers still queue on it, but the foreign-key checks of other
+    transactions' new records (KEY SHARE on the store row, at their commit) do not wait for it. With FOR
+    UPDATE, a writer holding it while waiting for an id sequence held by an order being committed, whose
+    key check waited for the store row, deadlocked (seen as a 500 on orders/batch)."""
+    SandboxStore.objects.select_for_update(no_key=True).filter(pk=ctx.store.pk).first()
 
 
 def lookup_conflict(ctx: Ctx, resources, value: str, record: SandboxRecord, *, lang=None, parent_id=False):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.entities import VARIANTS, Canonical, EntityType, Product, Variant
+from connectors.entities import VARIANTS, Canonical, Coupon, EntityType, Product, Variant
 from connectors.errors import AuthenticationError
 from connectors.http import HttpClient
 from connectors.ratelimit import LocalRateLimiter
@@ -109,6 +109,13 @@ def test_shopify_to_shopify_round_trip_keeps_every_entity_and_reference(shopify_
         assert sum(li.total for li in copy.lines) == sum(li.total for li in order.lines)
         if not order.discounts:
             assert [li.total for li in copy.lines] == [li.total for li in order.lines]
+    # seeded discounts restricted to products or to collections keep them, through the id map
+    coupons = {c.source_id: c for c in read_all(target, E.COUPON)[0]}
+    assert any(c.product_ids for c in read[E.COUPON]) and any(c.category_ids for c in read[E.COUPON])
+    for coupon in read[E.COUPON]:
+        copy = coupons[maps["coupons"][coupon.source_id]]
+        assert copy.product_ids == [maps["products"][p] for p in coupon.product_ids]
+        assert copy.category_ids == [maps["categories"][c] for c in coupon.category_ids]
     # natural keys find what was written; a second write of the same review overwrites it
     product = read[E.PRODUCT][0]
     assert target.find_by_natural_key(E.PRODUCT, product.natural_key()) == maps["products"][product.source_id]
@@ -139,6 +146,85 @@ def test_products_over_shopify_limits_become_record_errors(shopify_store_factory
     assert connector.get(E.PRODUCT, results[2].target_id).stock_quantity == 4
 
 
+def test_a_large_batch_goes_through_one_bulk_mutation_and_maps_each_line_back(shopify_store_factory):
+    """BULK_MIN products or more: stagedUploadsCreate, the JSONL upload, bulkOperationRunMutation, polling,
+    then the result file, whose lines come back to their records (a userError stays with its own record)."""
+    from connectors.shopify.connector import BULK_MIN
+    from sandbox.models import SandboxRecord
+
+    desc = shopify_store_factory("bulk-writes")
+    generous("bulk-writes")
+    connector = connect(desc)
+    items = [Product(source_id=str(i), name=f"Bulk {i}", sku=f"BULK-{i}", price=Decimal("3.25"), manage_stock=True,
+                     stock_quantity=i) for i in range(BULK_MIN + 5)]
+    items[7] = items[7].model_copy(update={"category_ids": ["999999"]})  # a collection that does not exist
+    results = connector.create(E.PRODUCT, items)
+    assert [r.source_id for r in results] == [i.source_id for i in items]
+    assert "Collection does not exist" in results[7].error
+    assert all(r.ok for k, r in enumerate(results) if k != 7), [r.error for r in results if r.error]
+    operations = SandboxRecord.objects.filter(store__name="bulk-writes", resource="bulk_operations")
+    assert [(o.lookup, o.status) for o in operations] == [("MUTATION", "COMPLETED")]
+    for k in (0, 50, len(items) - 1):
+        copy = connector.get(E.PRODUCT, results[k].target_id)
+        assert (copy.name, copy.sku, copy.stock_quantity) == (items[k].name, items[k].sku, k)
+    assert connector.count(E.PRODUCT) == len(items) - 1
+
+
+def test_an_order_shipped_in_several_parcels_keeps_every_tracking_number(shopify_store_factory):
+    from connectors.entities import Order, OrderLine, Shipment
+
+    desc = shopify_store_factory("parcels")
+    generous("parcels")
+    connector = connect(desc)
+    (product,) = connector.create(E.PRODUCT, [Product(source_id="1", name="Boxed", sku="BOX-1", price=Decimal(4))])
+    parcels = [Shipment(tracking_number=f"1Z{k}", carrier="UPS", tracking_url=f"https://ups.example/1Z{k}")
+               for k in range(3)]
+    line = OrderLine(product_id=product.target_id, name="Boxed", quantity=3, price=Decimal(4), subtotal=Decimal(12),
+                     total=Decimal(12))
+    orders = [Order(source_id="1", number="5001", status="fulfilled", total=Decimal(12), lines=[line],
+                    shipments=parcels),
+              Order(source_id="2", number="5002", status="fulfilled", total=Decimal(12), lines=[line],
+                    shipments=parcels[:1])]
+    results = connector.create(E.ORDER, orders)
+    assert all(r.ok and not r.warnings for r in results), [(r.error, r.warnings) for r in results]
+    several, one = (connector.get(E.ORDER, r.target_id) for r in results)
+    assert [(s.tracking_number, s.carrier, s.tracking_url) for s in several.shipments] == [
+        (p.tracking_number, p.carrier, p.tracking_url) for p in parcels]
+    assert [s.tracking_number for s in one.shipments] == ["1Z0"]
+    assert several.status == "fulfilled"
+
+
+def test_a_product_is_found_again_by_its_source_sku_as_a_custom_id(shopify_store_factory):
+    """The parent SKU of a variable product is no variant's SKU, so the SKU search cannot find it: the
+    connector keeps it in an `id` metafield whose definition it creates first (unique values), and finds the
+    product with productByIdentifier, as after a crash between the write and the id map."""
+    from sandbox.models import SandboxRecord
+
+    desc = shopify_store_factory("custom-ids")
+    generous("custom-ids")
+    connector = connect(desc)
+    assert connector.find_by_natural_key(E.PRODUCT, "PARENT-1") is None  # nothing written: no definition made
+    assert not SandboxRecord.objects.filter(store__name="custom-ids", resource="metafield_definitions").exists()
+    variable = Product(source_id="1", name="Shirt", sku="PARENT-1", type="variable",
+                       options=[{"name": "Size", "values": ["S", "M"]}],
+                       variants=[Variant(source_id=f"v{s}", sku=f"PARENT-1-{s}", price=Decimal(5),
+                                         option_values={"Size": s}) for s in "SM"])
+    (written,) = connector.create(E.PRODUCT, [variable])
+    assert written.ok, written.error
+    (definition,) = SandboxRecord.objects.filter(store__name="custom-ids", resource="metafield_definitions")
+    assert (definition.data["type"], definition.data["uniqueValues"]) == ("id", True)
+    fresh = connect(desc)  # another worker, after a crash
+    assert fresh.find_by_natural_key(E.PRODUCT, "PARENT-1") == written.target_id
+    assert fresh.find_by_natural_key(E.PRODUCT, "PARENT-1-M") == written.target_id  # a variant's SKU
+    assert fresh.find_by_natural_key(E.PRODUCT, "NOPE") is None
+    # A source with two products of one SKU: the second is written without the custom ID, with a warning.
+    (twin,) = fresh.create(E.PRODUCT, [variable.model_copy(update={"source_id": "2"})])
+    assert twin.ok and twin.target_id != written.target_id, twin.error
+    assert twin.warnings == ["SKU PARENT-1 is already the custom ID of another product on Shopify: this one was "
+                             "written without it."]
+    assert fresh.find_by_natural_key(E.PRODUCT, "PARENT-1") == written.target_id
+
+
 def test_user_errors_become_record_errors_with_shopifys_message(shopify_store_factory):
     desc = shopify_store_factory("errors")
     generous("errors")
@@ -150,6 +236,36 @@ def test_user_errors_become_record_errors_with_shopifys_message(shopify_store_fa
     first = connector.create(E.CUSTOMER, [Customer(source_id="1", email="a@example.com", first_name="A")])
     twice = connector.create(E.CUSTOMER, [Customer(source_id="2", email="a@example.com", first_name="B")])
     assert first[0].ok and "Email has already been taken" in twice[0].error
+
+
+def test_coupon_restrictions_become_discount_items_and_read_back(shopify_store_factory):
+    desc = shopify_store_factory("coupons", products=12, seed=3, coupons=0)
+    generous("coupons")
+    connector = connect(desc)
+    products = sorted(p.source_id for p in read_all(connector, E.PRODUCT)[0])
+    categories = sorted(c.source_id for c in read_all(connector, E.CATEGORY)[0])
+    assert len(products) == 12 and len(categories) >= 2
+    coupons = [  # references already rewritten to this store's ids, as the engine does
+        Coupon(source_id="1", code="MANY", amount=Decimal(10), discount_type="percent", product_ids=products),
+        Coupon(source_id="2", code="WEAR", amount=Decimal(5), category_ids=categories[:2]),
+        Coupon(source_id="3", code="BOTH", amount=Decimal(5), product_ids=products[:1],
+               category_ids=categories[:1], excluded_product_ids=products[1:2]),
+        Coupon(source_id="4", code="EVERY", amount=Decimal(5), excluded_category_ids=categories[:1]),
+    ]
+    results = connector.create(E.COUPON, coupons)
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert results[0].warnings == [] and results[1].warnings == []
+    dropped, excluded = results[2].warnings
+    assert categories[0] in dropped and "products or to collections" in dropped
+    assert products[1] in excluded and "exclusions" in excluded
+    assert categories[0] in results[3].warnings[0]
+    read = {c.code: c for c in read_all(connector, E.COUPON)[0]}
+    # more products than a list page selects (10): the rest is fetched per discount
+    assert sorted(read["MANY"].product_ids) == products and read["MANY"].category_ids == []
+    assert (read["WEAR"].product_ids, sorted(read["WEAR"].category_ids)) == ([], categories[:2])
+    assert (read["BOTH"].product_ids, read["BOTH"].category_ids) == (products[:1], [])
+    assert (read["EVERY"].product_ids, read["EVERY"].category_ids) == ([], [])
+    assert connector.get(E.COUPON, results[0].target_id).product_ids == read["MANY"].product_ids
 
 
 def test_smart_update_patches_only_the_given_fields(shopify_store_factory):
@@ -191,3 +307,189 @@ def test_a_wrong_token_is_an_authentication_error(shopify_store_factory):
     desc = shopify_store_factory("auth")
     with pytest.raises(AuthenticationError):
         connect(desc, credentials={"access_token": "shpat_wrong"}).check_connection()
+
+
+# --- bulk query reads -------------------------------------------------------------------------------------
+READ_ENTITIES = (E.CATEGORY, E.PRODUCT, E.CUSTOMER, E.ORDER, E.COUPON, E.PAGE, E.BLOG_POST)
+
+
+def bulk_operations(store: str) -> list[tuple[str, str]]:
+    from sandbox.models import SandboxRecord
+
+    return [(o.lookup, o.status) for o in SandboxRecord.objects.filter(
+        store__name=store, resource="bulk_operations").order_by("record_id")]
+
+
+def dumps(items) -> list[dict]:
+    return [item.model_dump(mode="json") for item in items]
+
+
+def seeded_with_long_lists(shopify_store_factory, name: str) -> dict:
+    """A seeded store plus records whose lists are longer than a list page reads (completed by extra
+    queries in a paginated read): a product with 40 variants, an order with 14 lines, a discount on 12
+    products."""
+    from connectors.entities import Order, OrderLine
+
+    desc = shopify_store_factory(name, products=10, customers=8, orders=12, languages=["en", "fr"], seed=9,
+                                 pages=3, articles=3)
+    generous(name)
+    writer = connect(desc)
+    writer.bulk_read_min = 10 ** 9
+    values = [f"S{i}" for i in range(40)]
+    big = Product(source_id="b", name="Many sizes", type="variable", options=[{"name": "Size", "values": values}],
+                  variants=[Variant(source_id=f"bv{i}", sku=f"BIG-{i}", price=Decimal(2) + i,
+                                    option_values={"Size": v}) for i, v in enumerate(values)],
+                  translations={"fr": {"name": "Beaucoup de tailles"}})
+    [made] = writer.create(E.PRODUCT, [big])
+    assert made.ok, made.error
+    products = [p.source_id for p in read_all(writer, E.PRODUCT)[0]]
+    lines = [OrderLine(product_id=pid, name=f"Line {k}", quantity=1, price=Decimal(3), subtotal=Decimal(3),
+                       total=Decimal(3)) for k, pid in enumerate(products[:11] * 2)][:14]
+    [order] = writer.create(E.ORDER, [Order(source_id="o", number="9001", status="completed", total=Decimal(42),
+                                            lines=lines)])
+    assert order.ok, order.error
+    [coupon] = writer.create(E.COUPON, [Coupon(source_id="c", code="TWELVE", amount=Decimal(10),
+                                               discount_type="percent", product_ids=products[:12])])
+    assert coupon.ok, coupon.error
+    return desc
+
+
+def test_a_bulk_read_returns_what_a_paginated_read_returns_with_one_bulk_query_per_entity(shopify_store_factory):
+    desc = seeded_with_long_lists(shopify_store_factory, "bulk-reads")
+    paginated, bulky = connect(desc), connect(desc)
+    paginated.bulk_read_min = 10 ** 9
+    bulky.bulk_read_min = 1
+    for entity in READ_ENTITIES:
+        expected, expected_errors = read_all(paginated, entity, page_size=7)
+        assert expected and expected_errors == [], entity
+        assert bulk_operations("bulk-reads") == [("QUERY", "COMPLETED")] * READ_ENTITIES.index(entity)
+        pages = list(bulky.read(entity, page_size=7))
+        assert bulk_operations("bulk-reads") == [("QUERY", "COMPLETED")] * (READ_ENTITIES.index(entity) + 1)
+        assert dumps(item for page in pages for item in page.items) == dumps(expected), entity
+        assert all(len(p.items) == 7 for p in pages[:-1]) and 0 < len(pages[-1].items) <= 7, entity
+        assert all(p.next_checkpoint and set(p.next_checkpoint) == {"bulk", "offset"} for p in pages[:-1])
+        assert pages[-1].next_checkpoint is None
+    products = {p.sku or p.name: p for p in read_all(bulky, E.PRODUCT)[0]}
+    assert len(products["Many sizes"].variants) == 40 and products["Many sizes"].translations["fr"]["name"]
+    assert max(len(o.lines) for o in read_all(bulky, E.ORDER)[0]) == 14
+    assert any(o.shipments for o in read_all(bulky, E.ORDER)[0])
+    # changes since a moment: the same `query:` filter, in a bulk query too
+    since = sorted(p.updated_at for p in products.values())[len(products) // 2]
+    assert dumps(read_all(bulky, E.PRODUCT, modified_since=since)[0]) == dumps(
+        read_all(paginated, E.PRODUCT, modified_since=since)[0])
+
+
+def test_a_paginated_read_completes_a_products_collections_and_images_past_a_list_page(shopify_store_factory):
+    from connectors.entities import Category, Image
+    from connectors.shopify.connector import PRODUCT_LIST_ITEMS
+
+    desc = shopify_store_factory("long-lists")
+    generous("long-lists")
+    connector = connect(desc)
+    connector.bulk_read_min = 10 ** 9
+    many = PRODUCT_LIST_ITEMS + 3
+    categories = connector.create(E.CATEGORY, [Category(source_id=str(k), name=f"Shelf {k}") for k in range(many)])
+    assert all(c.ok for c in categories)
+    images = [Image(url=f"https://img.example/{k}.jpg", alt=f"View {k}", position=k) for k in range(many)]
+    (made,) = connector.create(E.PRODUCT, [Product(source_id="p", name="Everywhere", sku="EVERY-1", price=Decimal(3),
+                                                   category_ids=[c.target_id for c in categories], images=images)])
+    assert made.ok, made.error
+    (read,), errors = read_all(connector, E.PRODUCT)
+    assert errors == []
+    assert sorted(read.category_ids) == sorted(c.target_id for c in categories)
+    assert [i.url for i in read.images] == [i.url for i in images]
+    assert connector.get(E.PRODUCT, made.target_id).images == read.images
+
+
+def test_reviews_of_a_large_store_come_from_one_bulk_query_over_the_products(shopify_store_factory):
+    """Reviews are product metafields: with at least `bulk_read_min` products, one bulk query reads every
+    product's reviews; the same reviews as the product-by-product read, and the same "changed since"."""
+    from connectors.entities import Review
+
+    desc = shopify_store_factory("bulk-reviews", products=6, seed=3)
+    generous("bulk-reviews")
+    paginated, bulky = connect(desc), connect(desc)
+    paginated.bulk_read_min, bulky.bulk_read_min = 10 ** 9, 5
+    products = sorted(p.source_id for p in read_all(paginated, E.PRODUCT)[0])
+    reviews = [Review(source_id=f"r{k}", product_id=products[k % 4], reviewer=f"R{k}", reviewer_email=f"r{k}@x.io",
+                      rating=1 + k % 5, content=f"Review {k}") for k in range(9)]
+    assert all(r.ok for r in paginated.create(E.REVIEW, reviews))
+
+    def key(review):
+        return review.source_id
+
+    expected, errors = read_all(paginated, E.REVIEW)
+    assert len(expected) == 9 and errors == []
+    assert bulk_operations("bulk-reviews") == []
+    got, errors = read_all(bulky, E.REVIEW)
+    assert errors == [] and dumps(sorted(got, key=key)) == dumps(sorted(expected, key=key))
+    assert bulk_operations("bulk-reviews") == [("QUERY", "COMPLETED")]
+    since = sorted(r.updated_at for r in expected)[4]
+    assert dumps(sorted(read_all(bulky, E.REVIEW, modified_since=since)[0], key=key)) == dumps(
+        sorted(read_all(paginated, E.REVIEW, modified_since=since)[0], key=key))
+    bulky.bulk_read_min = 7  # fewer products than that: product by product, no bulk query
+    assert len(read_all(bulky, E.REVIEW)[0]) == 9 and len(bulk_operations("bulk-reviews")) == 2
+
+
+def test_a_bulk_read_resumes_mid_file_and_reports_a_broken_line_as_a_record_error(shopify_store_factory):
+    from sandbox.models import SandboxRecord
+
+    desc = shopify_store_factory("bulk-resume", products=30, seed=2)
+    generous("bulk-resume")
+    connector = connect(desc)
+    connector.bulk_read_min = 1
+    whole = dumps(read_all(connector, E.PRODUCT)[0])
+    pages = connector.read(E.PRODUCT, page_size=4)
+    first, second = next(pages), next(pages)
+    pages.close()  # the run stops here (worker killed)
+    assert second.next_checkpoint["offset"] == 8
+    resumed = connect(desc)
+    resumed.bulk_read_min = 1
+    rest, errors = read_all(resumed, E.PRODUCT, checkpoint=second.next_checkpoint, page_size=4)
+    assert errors == [] and dumps(first.items + second.items + rest) == whole
+    assert len(bulk_operations("bulk-resume")) == 2  # the resume re-read the second file, started nothing
+    # A line of the file that is not JSON: the record it sits in becomes a record error, the others are read.
+    stored = SandboxRecord.objects.filter(store__name="bulk-resume", resource="files").latest("record_id")
+    lines = stored.data["content"].splitlines()
+    roots = [i for i, line in enumerate(lines) if "__parentId" not in line]
+    lines.insert(roots[10] + 1, '{"id": "gid://shopify/ProductVariant/1", "sku": ')
+    stored.data = {**stored.data, "content": "\n".join(lines) + "\n"}
+    stored.save()
+    rest, errors = read_all(resumed, E.PRODUCT, checkpoint=second.next_checkpoint, page_size=4)
+    assert [e.source_id for e in errors] == [whole[10]["source_id"]]
+    assert dumps(rest) == [p for k, p in enumerate(whole) if k >= 8 and k != 10]
+
+
+def test_a_bulk_read_falls_back_to_pages_when_shopify_will_not_run_or_finish_it(shopify_store_factory):
+    from django.utils import timezone
+
+    from sandbox.models import SandboxRecord, SandboxStore
+
+    desc = shopify_store_factory("bulk-busy", customers=12, seed=1)
+    generous("bulk-busy")
+    connector = connect(desc)
+    connector.bulk_read_min = 1
+    expected = dumps(read_all(connector, E.CUSTOMER)[0])
+    assert bulk_operations("bulk-busy") == [("QUERY", "COMPLETED")]
+    # The first operation's file has expired: a resume starts a new bulk query.
+    SandboxRecord.objects.filter(store__name="bulk-busy", resource="bulk_operations").update(status="EXPIRED")
+    old = "gid://shopify/BulkOperation/" + str(SandboxRecord.objects.get(
+        store__name="bulk-busy", resource="bulk_operations").record_id)
+    assert dumps(read_all(connector, E.CUSTOMER, checkpoint={"bulk": old, "offset": 5})[0]) == expected
+    assert bulk_operations("bulk-busy") == [("QUERY", "EXPIRED"), ("QUERY", "COMPLETED")]
+    # As many bulk queries as Shopify allows at once are running (another app's): a paginated read.
+    store = SandboxStore.objects.get(platform="shopify", name="bulk-busy")
+    SandboxRecord.objects.filter(store=store, resource="bulk_operations").update(status="RUNNING")
+    for k in range(3):
+        SandboxRecord.objects.create(store=store, resource="bulk_operations", lookup="QUERY", status="RUNNING",
+                                     record_id=900000 + k, data={"query": "{ products { nodes { id } } }"},
+                                     date_created_gmt=timezone.now(), date_modified_gmt=timezone.now())
+    assert dumps(read_all(connector, E.CUSTOMER)[0]) == expected
+    assert len(bulk_operations("bulk-busy")) == 5
+    # Paginated checkpoints keep working.
+    pages = connector.read(E.CUSTOMER, page_size=5)
+    first = next(pages)
+    pages.close()
+    assert set(first.next_checkpoint) == {"after"}
+    rest = read_all(connector, E.CUSTOMER, checkpoint=first.next_checkpoint, page_size=5)[0]
+    assert dumps(first.items + rest) == expected

@@ -3,7 +3,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from connectors.entities import VARIANTS, EntityType
+from connectors.entities import VARIANTS, EntityType, validate_entity
 from migrations_app.enums import EntityStatus, IdMapState, MigrationState, RunStatus
 from migrations_app.models import EntityProgress, IdMap, MigrationRun, RecordError
 from migrations_app.services import engine
@@ -268,3 +268,45 @@ def test_engine_applies_status_language_and_group_mappings(db, queue, owner):
     assert written[EntityType.ORDER][ids["902"]].status == "shipped"  # unmapped: same status on the target
     assert written[EntityType.CUSTOMER][ids["501"]].group == "Gold"
     assert written[EntityType.CATEGORY][ids["2"]].translations == {"fr-ca": {"name": "Seul"}}
+
+
+def test_engine_coupon_limited_to_records_not_migrated_is_a_record_error_not_a_wider_coupon(db, queue, owner):
+    """A coupon keeps the restrictions that arrived; one whose products and categories all stayed behind is
+    not written (it would apply to the whole store)."""
+    migration = _migration(owner, entities=["categories", "products", "coupons"])
+    source = STORES["http://source.test"]
+    source[EntityType.PRODUCT].pop("112")
+    source[EntityType.COUPON]["1"] = validate_entity("coupons", {"source_id": "1", "code": "HALF",
+                                                                 "product_ids": ["101", "999"]})
+    source[EntityType.COUPON]["2"] = validate_entity("coupons", {"source_id": "2", "code": "GONE",
+                                                                 "product_ids": ["998"], "category_ids": ["997"]})
+    source[EntityType.COUPON]["3"] = validate_entity("coupons", {"source_id": "3", "code": "ALL"})
+    run = _start(queue, migration)
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED_WITH_ERRORS
+    error = RecordError.objects.get(run=run)
+    assert (error.source_id, error.message) == ("2", "It is limited to products 998; categories 997, none of "
+                                                     "which was migrated: written without them it would apply to "
+                                                     "everything, so it was not written.")
+    written = {c.code: c for c in STORES["http://target.test"][EntityType.COUPON].values()}
+    assert set(written) == {"HALF", "ALL"}
+    products = dict(IdMap.objects.filter(migration=migration, entity="products").values_list("source_id",
+                                                                                           "target_id"))
+    assert written["HALF"].product_ids == [products["101"]] and written["ALL"].product_ids == []
+
+
+def test_engine_demo_passes_over_a_coupon_limited_to_records_outside_the_demo(db, queue, owner, settings):
+    settings.MIGRATOR_DEMO_LIMIT = 2
+    migration = _migration(owner, entities=["categories", "products", "coupons"])
+    source = STORES["http://source.test"]
+    source[EntityType.COUPON]["1"] = validate_entity("coupons", {"source_id": "1", "code": "LATER",
+                                                                 "product_ids": ["110"]})
+    source[EntityType.COUPON]["2"] = validate_entity("coupons", {"source_id": "2", "code": "FIRST",
+                                                                 "product_ids": ["101"]})
+    source[EntityType.COUPON]["3"] = validate_entity("coupons", {"source_id": "3", "code": "ALL"})
+    run = _start(queue, migration, kind="demo")
+    queue.drain()
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED and not RecordError.objects.filter(run=run).exists()
+    assert {c.code for c in STORES["http://target.test"][EntityType.COUPON].values()} == {"FIRST", "ALL"}

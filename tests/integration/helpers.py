@@ -10,7 +10,8 @@ from ..fixtures.worker import wait_for
 
 
 def checked_store(organization, described: dict, platform: str = "woocommerce"):
-    store = store_create(organization=organization, platform=platform, url=described["base_url"],
+    store = store_create(organization=organization, platform=described.get("platform", platform),
+                         url=described["base_url"],
                          credentials=described["credentials"])
     store = store_check(store=store)
     assert store.last_check_ok, store.last_check_error

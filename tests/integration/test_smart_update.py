@@ -15,7 +15,7 @@ from migrations_app.enums import IdMapState, RunKind, RunStatus
 from migrations_app.models import ChangeRecord, EntityProgress, IdMap, MigrationRun
 from migrations_app.services.connections import connector_for
 from migrations_app.services.runs import run_start
-from migrations_app.services.smart_update import smart_update_configure, smart_update_pause
+from migrations_app.services.smart_update import catalog, smart_update_configure, smart_update_pause
 
 from ..fixtures.worker import wait_for
 from .helpers import all_records, counts, make_migration, wait_finished
@@ -31,20 +31,6 @@ def owner():
     return user_create(email="owner@smart.example", password="a-long-password-1")
 
 
-@pytest.fixture
-def migrated(owner, woo_store_factory, start_worker):
-    source = woo_store_factory("smart-source", products=40, customers=10, orders=30, seed=11)
-    target = woo_store_factory("smart-target")
-    migration = make_migration(owner, source, target, entities=ENTITIES)
-    worker = start_worker("smart", MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS=str(OVERLAP), beat=True)
-    full = run_start(migration=migration, kind="full", user=owner)
-    wait_finished(full, timeout=600, workers=[worker])
-    assert full.status == RunStatus.COMPLETED, full.error_message
-    time.sleep(OVERLAP + 1)  # source edits below are clearly after the mark minus the overlap
-    migration.refresh_from_db()
-    return migration, worker
-
-
 def _ids(migration, entity):
     return dict(IdMap.objects.filter(migration=migration, entity=entity, state=IdMapState.DONE)
                 .values_list("source_id", "target_id"))
@@ -57,22 +43,44 @@ def _run(migration, worker, owner=None, **params):
     return run
 
 
-def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
-    migration, worker = migrated
+def _migrate(owner, source, target, start_worker):
+    migration = make_migration(owner, source, target, entities=ENTITIES)
+    worker = start_worker("smart", MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS=str(OVERLAP), beat=True)
+    full = run_start(migration=migration, kind="full", user=owner)
+    wait_finished(full, timeout=600, workers=[worker])
+    assert full.status == RunStatus.COMPLETED, full.error_message
+    time.sleep(OVERLAP + 1)  # source edits below are clearly after the mark minus the overlap
+    migration.refresh_from_db()
+    return migration, worker
+
+
+@pytest.fixture
+def migrated(owner, woo_store_factory, start_worker):
+    source = woo_store_factory("smart-source", products=40, customers=10, orders=30, seed=11)
+    return _migrate(owner, source, woo_store_factory("smart-target"), start_worker)
+
+
+def _tracking(order) -> set[str]:
+    return {s.tracking_number for s in order.shipments}
+
+
+def _scenario(migration, worker, owner, *, fields, orders_changed):
+    """The issue's scenario: on the source 10 quantities, 10 orders (`orders_changed` picks them and says
+    how to change them), 5 new products and 5 new orders; on the target 3 descriptions rewritten and one
+    selected field edited (a conflict). Preview, then the smart update, then one that finds nothing."""
     src, tgt = connector_for(store=migration.source_store), connector_for(store=migration.target_store)
     products, orders = _ids(migration, "products"), _ids(migration, "orders")
     simple = [p for p in all_records(migration.source_store, "products") if p.type == "simple"][:10]
     assert len(simple) == 10
-    # On the source: 10 quantities, 10 orders' status and tracking, 5 new products and 5 new orders.
     for i, product in enumerate(simple):
         src.update(P, product.source_id, product.model_copy(update={"manage_stock": True, "stock_quantity": 500 + i}),
                    fields=["stock_quantity"])
-    source_orders = [o for o in all_records(migration.source_store, "orders") if o.status != "completed"][:10]
+    source_orders = orders_changed(all_records(migration.source_store, "orders"))
     assert len(source_orders) == 10
-    for i, order in enumerate(source_orders):
+    for i, (order, change) in enumerate(source_orders):
         src.update(ORD, order.source_id, order.model_copy(update={
-            "status": "completed", "shipments": [Shipment(tracking_number=f"1Z{i:06d}", carrier="UPS")]}),
-            fields=["status", "shipments"])
+            **change, "shipments": [*order.shipments, Shipment(tracking_number=f"1Z{i:06d}", carrier="UPS")]}),
+            fields=[*change, "shipments"])
     new_products = src.create(P, [Product(source_id=f"n{i}", name=f"Fresh {i}", sku=f"FRESH-{i}", price=Decimal("9.90"),
                                           manage_stock=True, stock_quantity=4) for i in range(5)])
     assert all(r.ok for r in new_products)
@@ -88,16 +96,18 @@ def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
     edited = simple[:3]
     for product in edited:
         current = tgt.get(P, products[product.source_id])
-        tgt.update(P, current.source_id, current.model_copy(update={"description": "Written for the new store"}),
-                   fields=["description"])
+        rewritten = current.model_copy(update={"description": "Written for the new store"})
+        result = tgt.update(P, current.source_id, rewritten, fields=["description"])
+        assert result.ok, result.error
     conflicted = simple[3]
     current = tgt.get(P, products[conflicted.source_id])
-    tgt.update(P, current.source_id, current.model_copy(update={"manage_stock": True, "stock_quantity": 1}),
-               fields=["stock_quantity"])
+    result = tgt.update(P, current.source_id, current.model_copy(update={"manage_stock": True, "stock_quantity": 1}),
+                        fields=["stock_quantity"])
+    assert result.ok, result.error
+    assert tgt.get(P, products[conflicted.source_id]).stock_quantity == 1
     target_before = counts(migration.target_store, ENTITIES)
 
-    smart_update_configure(migration=migration, fields={"products": ["stock_quantity", "stock_status"],
-                                                        "orders": ["status", "shipments"]})
+    smart_update_configure(migration=migration, fields=fields)
     # Preview: the same computation, nothing written.
     preview = _run(migration, worker, owner, preview=True)
     assert counts(migration.target_store, ENTITIES) == target_before
@@ -110,16 +120,19 @@ def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
     assert planned == done  # the preview listed exactly what the run then did
     assert len([c for c in done if c[3] == "create" and c[0] == "products"]) == 5, done
     assert len([c for c in done if c[3] == "create" and c[0] == "orders"]) == 5, done
+    assert not smart.record_errors.exists(), list(smart.record_errors.values_list("source_id", "message"))
 
     # Exactly the changes, and the new records.
     for i, product in enumerate(simple):
         assert tgt.get(P, products[product.source_id]).stock_quantity == 500 + i
     for product in edited:
         assert tgt.get(P, products[product.source_id]).description == "Written for the new store"
-    for i, order in enumerate(source_orders):
+    for i, (order, change) in enumerate(source_orders):
         written = tgt.get(ORD, orders[order.source_id])
-        assert written.status == "completed"
-        assert [s.tracking_number for s in written.shipments] == [f"1Z{i:06d}"]
+        if "status" in change:
+            assert written.status == change["status"]
+        assert _tracking(written) == _tracking(src.get(ORD, order.source_id)) | _tracking(order), order.source_id
+        assert f"1Z{i:06d}" in _tracking(written)
     after = counts(migration.target_store, ENTITIES)
     assert after["products"] == target_before["products"] + 5 and after["orders"] == target_before["orders"] + 5
     conflict = ChangeRecord.objects.get(run=smart, kind="conflict")
@@ -134,7 +147,7 @@ def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
     read = {p.entity: p.done + p.failed for p in EntityProgress.objects.filter(run=smart)}
     # Completing 10 orders may move the stock (and the modification date, on the product or one of its
     # variations) of the products on their lines: those are source changes too.
-    moved = len({line.product_id for o in source_orders for line in o.lines if line.product_id})
+    moved = len({line.product_id for o, _ in source_orders for line in o.lines if line.product_id})
     assert read["products"] <= 15 + moved < 40 and read["orders"] <= changed["orders"] == 15, (read, changed, moved)
 
     # Nothing changed since: the next run finds nothing to do.
@@ -143,6 +156,39 @@ def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
     assert counts(migration.target_store, ENTITIES) == after
     src.http.close()
     tgt.http.close()
+
+
+def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
+    migration, worker = migrated
+    _scenario(migration, worker, owner, fields={"products": ["stock_quantity", "stock_status"],
+                                                "orders": ["status", "shipments"]},
+              orders_changed=lambda orders: [(o, {"status": "completed"}) for o in orders
+                                             if o.status != "completed"][:10])
+
+
+def test_smart_update_to_shopify_carries_stock_and_tracking(owner, woo_store_factory, shopify_store_factory,
+                                                            start_worker):
+    """WooCommerce -> Shopify. Shopify's API cannot set an order's financial status after the import, so
+    orders sync their tracking: 5 open orders get a first fulfillment with it, 5 fulfilled ones get it
+    added to the fulfillment they have (fulfillmentTrackingInfoUpdate)."""
+    from sandbox.models import SandboxStore
+    from sandbox.services import sandbox_store_set_throttle
+
+    source = woo_store_factory("smart-source-s", products=40, customers=10, orders=30, seed=11)
+    target = shopify_store_factory("smart-shop")
+    # Throttled pacing is the subject of the Shopify migration tests; here a roomy bucket keeps it short.
+    sandbox_store_set_throttle(SandboxStore.objects.get(platform="shopify", name=target["store"]),
+                               restore_rate=100000, bucket_size=200000)
+    migration, worker = _migrate(owner, source, target, start_worker)
+    assert set(catalog(migration=migration)["orders"]) == {"shipments", "email", "customer_note", "shipping"}
+
+    def orders_changed(orders):
+        open_ = [o for o in orders if o.status in ("processing", "on_hold", "pending")][:5]
+        fulfilled = [o for o in orders if o.status == "completed"][:5]
+        return [(o, {}) for o in open_ + fulfilled]
+
+    _scenario(migration, worker, owner, fields={"products": ["stock_quantity", "stock_status"],
+                                                "orders": ["shipments"]}, orders_changed=orders_changed)
 
 
 def test_schedule_runs_until_paused_then_remigrations_keep_one_copy(migrated, owner, settings):

@@ -67,6 +67,16 @@ class VendureServer:
         credentials = {**self.credentials, **({"channel_token": channel_token} if channel_token else {})}
         return {"platform": "vendure", "base_url": self.base_url, "credentials": credentials}
 
+    def admin_call(self, channel_token: str, query: str, **variables: Any) -> dict[str, Any]:
+        """A call to the Admin API as the store's own staff would make it (not through the connector)."""
+        headers = {"vendure-token": channel_token} if channel_token else {}
+        response = self.admin.session.post(self.admin_api, json={"query": query, "variables": variables},
+                                           headers=headers, timeout=30)
+        body = response.json()
+        if body.get("errors"):
+            raise RuntimeError(f"Vendure Admin API call failed: {body['errors'][0].get('message')}")
+        return body["data"]
+
     def channel(self, code: str) -> str:
         """A new channel set up like the default one; answers its token (the `channel_token` credential).
 

@@ -302,3 +302,30 @@ def test_delete_removes_records_and_refuses_placed_orders(vendure_server, woo_st
         results = target.delete(entity, ids + ["999999"])
         assert all(r.ok for r in results), [r.error for r in results if not r.ok]
         assert target.count(entity) == 0
+
+
+def test_a_stock_change_made_through_vendures_api_is_a_modified_product(vendure_server, woo_store_factory):
+    """Vendure has no updatedAt filter on products: the connector filters on the newest `updatedAt` of the
+    product and its variants. A stock change through `updateProductVariants` must count as a change."""
+    import time
+
+    token = vendure_server.channel("stock-moves")
+    source = woo(woo_store_factory("vc-stock", products=4, seed=5))
+    target = vendure(vendure_server, **vendure_server.credentials, channel_token=token)
+    results = target.create(E.PRODUCT, [p.model_copy(update={"category_ids": []}) for p in read_all(source, E.PRODUCT)])
+    assert all(r.ok for r in results), [r.error for r in results]
+    time.sleep(1.1)
+    since = datetime.now(UTC)
+    assert read_all(target, E.PRODUCT, modified_since=since) == []
+    variants = vendure_server.admin_call(token, "query($id: ID!) { product(id: $id) { variants { id "
+                           "trackInventory } } }", id=results[1].target_id)["product"]["variants"]
+    variant_id = variants[0]["id"]
+    vendure_server.admin_call(token, """mutation($input: [UpdateProductVariantInput!]!) {
+        updateProductVariants(input: $input) { id stockOnHand } }""",
+                input=[{"id": variant_id, "stockOnHand": 321}])
+    changed = read_all(target, E.PRODUCT, modified_since=since)
+    assert [p.source_id for p in changed] == [results[1].target_id]
+    copy = changed[0]
+    stock = {v.source_id: v.stock_quantity for v in copy.variants} if copy.variants else {variant_id:
+                                                                                         copy.stock_quantity}
+    assert stock[variant_id] == 321

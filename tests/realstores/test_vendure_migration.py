@@ -1,5 +1,6 @@
 """End to end against the real Vendure server of this session: WooCommerce sandbox -> Vendure, then Vendure ->
-a fresh WooCommerce sandbox store, each through a real Celery worker on Redis and PostgreSQL, each run twice.
+a fresh WooCommerce sandbox store, each through a real Celery worker on Redis and PostgreSQL, each run twice;
+then a stock change made through Vendure's Admin API reaches the WooCommerce store by a smart update.
 
 One test for both directions: the second migration reads what the first wrote (the sandbox stores live in the
 test database, which is emptied after each test). The Vendure side is its own channel, so the counts are this
@@ -10,9 +11,10 @@ import pytest
 
 from accounts.services import user_create
 from connectors.entities import EntityType
-from migrations_app.enums import IdMapState, RunStatus
-from migrations_app.models import EntityProgress, IdMap, RecordError
+from migrations_app.enums import IdMapState, RunKind, RunStatus
+from migrations_app.models import ChangeRecord, EntityProgress, IdMap, RecordError
 from migrations_app.services.runs import run_start
+from migrations_app.services.smart_update import smart_update_configure
 from migrations_app.services.stores import store_check, store_create
 from migrations_app.services.wizard import migratable_entities, migration_create
 
@@ -61,7 +63,8 @@ def _finished(run, workers, timings: dict, label: str, started: float, *, first:
     assert run.status == RunStatus.COMPLETED, (run.error_message, [
         (e.entity, e.source_id, e.message) for e in RecordError.objects.filter(run=run)[:10]])
     if first:
-        assert mismatches(run.verification) == []
+        found = mismatches(run.verification)
+        assert found == [], "\n".join(map(str, found))
         assert run.verification["sampled"] >= len(ENTITIES)
     else:
         assert sum(EntityProgress.objects.filter(run=run).values_list("created", flat=True)) == 0
@@ -96,7 +99,8 @@ def test_woocommerce_to_vendure_and_back_counts_samples_and_references_equal_and
     organization = owner.organizations.first()
     woo_source = _store(organization, "woocommerce", woo_store_factory(
         "vendure-e2e-source", languages=["en", "fr"], seed=7, **SIZE))
-    vendure = _store(organization, "vendure", vendure_server.describe(vendure_server.channel("e2e")))
+    channel_token = vendure_server.channel("e2e")
+    vendure = _store(organization, "vendure", vendure_server.describe(channel_token))
     assert vendure.last_check_info["platform_version"] == "Vendure with CartmigratePlugin"
     # Two workers: the second run of one direction overlaps the first run of the other (the CPU is mostly
     # waiting on round trips), which keeps this test about a minute shorter.
@@ -131,4 +135,24 @@ def test_woocommerce_to_vendure_and_back_counts_samples_and_references_equal_and
     assert counts(woo_target, ENTITIES) == source_counts  # the second run creates nothing: stable meanwhile
     _references_intact(backward)
     _finished(backward_again, workers, timings, "vendure to woocommerce again", started, first=False)
+
+    # A stock change made in Vendure through its own Admin API arrives by a smart update.
+    started = time.monotonic()
+    product = next(p for p in all_records(vendure, EntityType.PRODUCT) if p.type == "variable" and p.variants)
+    variant = product.variants[-1]
+    vendure_server.admin_call(channel_token, """
+        mutation($input: [UpdateProductVariantInput!]!) { updateProductVariants(input: $input) { id } }""",
+                              input=[{"id": variant.source_id, "stockOnHand": (variant.stock_quantity or 0) + 37}])
+    backward.refresh_from_db()
+    smart_update_configure(migration=backward, fields={"products": ["stock_quantity"]})
+    smart = run_start(migration=backward, kind=RunKind.SMART_UPDATE, user=owner)
+    wait_finished(smart, timeout=300, workers=workers)
+    timings["smart update"] = round(time.monotonic() - started, 1)
+    assert smart.status == RunStatus.COMPLETED, smart.error_message
+    changes = list(ChangeRecord.objects.filter(run=smart).values_list("source_id", "field", "kind"))
+    assert changes == [(product.source_id, "stock_quantity", "update")], changes
+    on_woo = next(c for c in all_records(woo_target, EntityType.PRODUCT)
+                  if c.source_id == _idmap(backward, "products")[product.source_id])
+    stock = {v.source_id: v.stock_quantity for v in on_woo.variants}
+    assert stock[_idmap(backward, "variants")[variant.source_id]] == (variant.stock_quantity or 0) + 37
     print(f"\nVendure e2e timings (s): {timings}; server: {vendure_server.timings}")

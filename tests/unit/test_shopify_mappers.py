@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.entities import Address, Customer, Order, OrderLine, Product, Shipment, Variant
+from connectors.entities import Address, Coupon, Customer, Order, OrderLine, Product, Shipment, Variant
 from connectors.errors import RecordError
 from connectors.shopify import mappers
 
@@ -82,3 +82,34 @@ def test_customer_groups_become_tags_and_consent_is_kept():
     assert payload["tags"] == ["Wholesale"]
     assert payload["emailMarketingConsent"]["marketingState"] == "SUBSCRIBED"
     assert payload["addresses"] == [{"firstName": "Ann", "city": "Paris", "countryCode": "FR"}]
+
+
+def test_coupon_restrictions_become_discount_items_products_first():
+    both, warnings = mappers.coupon_input(Coupon(source_id="1", code="BOTH", product_ids=["5", "6", "5"],
+                                                 category_ids=["7"], excluded_category_ids=["8"]))
+    assert both["customerGets"]["items"] == {"products": {"productsToAdd": ["gid://shopify/Product/5",
+                                                                            "gid://shopify/Product/6"]}}
+    assert len(warnings) == 2 and "7" in warnings[0] and "category 8" in warnings[1]
+    wear, warnings = mappers.coupon_input(Coupon(source_id="2", code="WEAR", category_ids=["7"]))
+    assert wear["customerGets"]["items"] == {"collections": {"add": ["gid://shopify/Collection/7"]}}
+    assert warnings == []
+    many, warnings = mappers.coupon_input(Coupon(source_id="3", code="MANY", product_ids=[str(i) for i in range(260)]))
+    assert len(many["customerGets"]["items"]["products"]["productsToAdd"]) == 250 and "259" in warnings[0]
+    assert mappers.coupon_input(Coupon(source_id="4", code="ALL"))[0]["customerGets"]["items"] == {"all": True}
+
+
+def test_coupon_reads_products_variants_products_and_collections():
+    def node(items):
+        return {"id": "gid://shopify/DiscountCodeNode/1", "codeDiscount": {
+            "title": "X", "codes": {"nodes": [{"code": "X"}]},
+            "customerGets": {"value": {"percentage": 0.1}, "items": items}}}
+
+    products = mappers.coupon_from_shopify(node({
+        "products": {"nodes": [{"id": "gid://shopify/Product/5"}]},
+        "productVariants": {"nodes": [{"product": {"id": "gid://shopify/Product/6"}},
+                                      {"product": {"id": "gid://shopify/Product/5"}}]}}))
+    assert (products["product_ids"], products["category_ids"]) == (["5", "6"], [])
+    collections = mappers.coupon_from_shopify(node({"collections": {"nodes": [{"id": "gid://shopify/Collection/7"}]}}))
+    assert (collections["product_ids"], collections["category_ids"]) == ([], ["7"])
+    everything = mappers.coupon_from_shopify(node({"allItems": True}))
+    assert (everything["product_ids"], everything["category_ids"]) == ([], [])

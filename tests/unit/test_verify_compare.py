@@ -2,7 +2,7 @@
 later records) are not differences; real differences still are."""
 from decimal import Decimal
 
-from connectors.entities import EntityType, Order, OrderLine, Product
+from connectors.entities import Coupon, EntityType, Order, OrderLine, Product
 from migrations_app.services.verify import compare_records
 
 
@@ -48,3 +48,35 @@ def test_compare_records_category_lists_compare_what_was_migrated():
     assert by_field(compare_records(EntityType.PRODUCT, source, same, ids=ids, status_map={}))["category_ids"]["equal"]
     assert not by_field(compare_records(EntityType.PRODUCT, source, other, ids=ids,
                                         status_map={}))["category_ids"]["equal"]
+
+
+def test_compare_records_coupon_codes_ignore_case():
+    source = Coupon(source_id="1", code="FLASH10", amount=Decimal("10"))
+    lower = Coupon(source_id="9", code="flash10", amount=Decimal("10"))
+    other = Coupon(source_id="9", code="flash11", amount=Decimal("10"))
+    assert by_field(compare_records(EntityType.COUPON, source, lower, ids={}, status_map={}))["code"]["equal"]
+    assert not by_field(compare_records(EntityType.COUPON, source, other, ids={}, status_map={}))["code"]["equal"]
+
+
+def test_compare_records_line_totals_reallocated_by_a_cent_are_equal_other_differences_are_not():
+    """Shopify spreads an order-level discount over the lines itself: a line total a cent off is not a
+    difference (the order total is compared on its own); more than a cent, or another quantity, is."""
+    def lines(*totals):
+        return [{"product_id": "11", "sku": "A", "name": "A", "quantity": 3, "total": Decimal(totals[0])},
+                {"product_id": "12", "sku": "B", "name": "B", "quantity": 1, "total": Decimal(totals[1])}]
+
+    ids = {"products": {"11": "511", "12": "512"}, "customers": {"5": "505"}}
+    source = order(lines("172.58", "50.92"))
+
+    def compared(*totals):
+        target = order(lines(*totals), customer_id="505")
+        target = target.model_copy(update={"lines": [line.model_copy(update={"product_id": f"5{line.product_id}"})
+                                                     for line in target.lines]})
+        return by_field(compare_records(EntityType.ORDER, source, target, ids=ids, status_map={}))["lines"]
+
+    moved = compared("172.59", "50.91")
+    assert moved["equal"] and "rounding" in moved["note"]
+    assert compared("172.59", "50.92")["equal"]
+    assert not compared("172.68", "50.82")["equal"]  # ten cents moved
+    assert not compared("172.60", "50.92")["equal"]
+    assert compared("172.58", "50.92")["equal"] and compared("172.58", "50.92")["note"] == ""

@@ -11,7 +11,7 @@ ORDER_FIELDS = """id name processedAt createdAt displayFinancialStatus displayFu
     unfulfilledQuantity } }
   shippingLines(first: 5) { nodes { title originalPriceSet { shopMoney { amount } } } }
   transactions { kind status gateway amountSet { shopMoney { amount } } processedAt }
-  fulfillments { name status trackingInfo { company number url } }
+  fulfillments { id name status trackingInfo { company number url } }
   fulfillmentOrders(first: 5) { nodes { id status lineItems(first: 10) { nodes { id remainingQuantity } } } }"""
 ORDER_CREATE = f"""mutation($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {{
   orderCreate(order: $order, options: $options) {{ order {{ {ORDER_FIELDS} }} userErrors {{ field message code }} }}
@@ -132,6 +132,22 @@ def test_fulfillment_create_tracking_is_readable_on_the_order(shop):
     assert read["lineItems"]["nodes"][0]["unfulfilledQuantity"] == 0
     closed = shop.data(mutation, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}})
     assert closed["fulfillmentCreate"]["userErrors"]
+
+    # Nothing is left to fulfill: tracking changes later on a fulfillment (the list is replaced).
+    update = """mutation($id: ID!, $t: FulfillmentTrackingInput!) {
+      fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $t, notifyCustomer: false) {
+      fulfillment { id trackingInfo { company number url } } userErrors { field message } } }"""
+    second = read["fulfillments"][1]["id"]
+    changed = shop.data(update, {"id": second, "t": {"company": "UPS", "numbers": ["1ZA", "1ZB", "1ZC"],
+                                                     "urls": ["https://u/a", "https://u/b", "https://u/c"]}})
+    assert changed["fulfillmentTrackingInfoUpdate"]["userErrors"] == []
+    again = shop.data(f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}", {"id": order["id"]})["order"]
+    assert [t["number"] for t in again["fulfillments"][1]["trackingInfo"]] == ["1ZA", "1ZB", "1ZC"]
+    assert again["fulfillments"][1]["trackingInfo"][2]["url"] == "https://u/c"
+    assert again["fulfillments"][0]["trackingInfo"] == read["fulfillments"][0]["trackingInfo"]
+    missing = shop.data(update, {"id": "gid://shopify/Fulfillment/999999", "t": {"number": "X"}})
+    assert missing["fulfillmentTrackingInfoUpdate"] == {
+        "fulfillment": None, "userErrors": [{"field": ["fulfillmentId"], "message": "Fulfillment does not exist."}]}
 
 
 def test_order_update_and_delete(shop):
