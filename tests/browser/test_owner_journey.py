@@ -57,7 +57,10 @@ def log_in(page, base, email):
 
 
 def fill_side(page, side, store, secret=None):
-    page.select_option(f"#id_{side}-platform", "woocommerce")
+    # Playwright fires "change" even when the value is already selected, and the page then swaps in
+    # fresh (empty) credential fields by htmx: a retry must not race that swap with its typing.
+    if page.input_value(f"#id_{side}-platform") != "woocommerce":
+        page.select_option(f"#id_{side}-platform", "woocommerce")
     page.wait_for_selector(f"input[name='{side}-cred_consumer_key']")
     page.fill(f"input[name='{side}-url']", store["base_url"])
     page.fill(f"input[name='{side}-cred_consumer_key']", store["credentials"]["consumer_key"])
