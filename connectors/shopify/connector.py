@@ -10,7 +10,9 @@ document) from the shared per-store token bucket (connectors.ratelimit, in Redis
 spend the store's budget and none runs into the wall; after it, it sets the shared bucket to what Shopify
 says is left (`currentlyAvailable`) and adopts Shopify's `restoreRate` / `maximumAvailable` (a Plus store
 restores ten times faster than the Standard default). A `THROTTLED` answer (HTTP 200, nothing executed)
-waits exactly `(requested - available) / restoreRate` seconds and is sent again.
+waits exactly `(requested - available) / restoreRate` seconds and is sent again, unless the query costs more
+than the whole bucket: then no wait helps and it is shrunk as after MAX_COST_EXCEEDED (smaller pages or
+batches, which also stay under 90% of a bucket smaller than REQUEST_BUDGET).
 
 Finding a record again (after a crash between a write and the id map): products by SKU search, then by the
 source SKU kept as a custom ID, an `id` metafield `cartmigrate.sku` whose definition (unique values) the
@@ -20,7 +22,8 @@ working-with-custom-ids]; customers by email, orders by name, collections, disco
 Writes: many mutations share one request under aliases (`m0`, `m1`...), sized so that a request stays under
 Shopify's single-query maximum of 1000 points; each alias's `userErrors` becomes that record's error with
 Shopify's message. Batches of at least `BULK_MIN` products or customers go through
-`bulkOperationRunMutation` (JSONL staged upload), which is not metered by the bucket.
+`bulkOperationRunMutation` (JSONL staged upload), which is not metered by the bucket. A variant's image is
+the variant's `file` in `productSet`, also listed once in the product's `files` as Shopify requires.
 
 Reading pages: cursor pagination (`first`/`after`, checkpoint `{"after": cursor}`), sorted by id; with
 `modified_since` the search `updated_at:>='...'` sorted by UPDATED_AT [shopify.dev/docs/api/usage/search-syntax].
@@ -113,7 +116,7 @@ VARIANT_LEVEL = frozenset({"price", "compare_at_price", "stock_quantity", "stock
 # --- selections ----------------------------------------------------------------------------------------
 USER_ERRORS = "userErrors { field message }"
 VARIANT_FIELDS = """id sku price compareAtPrice inventoryQuantity inventoryPolicy selectedOptions { name value }
-  inventoryItem { id tracked measurement { weight { unit value } } }"""
+  image { url altText } inventoryItem { id tracked measurement { weight { unit value } } }"""
 VARIANTS_PER_PAGE = 30
 VARIANTS_MORE = 150  # per request of `_complete_variants`: ~5 points a variant keeps it under the 1000 maximum
 
@@ -289,6 +292,12 @@ class ShopifyConnector(Connector):
             errors = body.get("errors") if isinstance(body, dict) else None
             throttled = isinstance(errors, list) and any(_code(e) == "THROTTLED" for e in errors)
             if throttled:
+                over = _over_bucket(extensions)
+                if over:
+                    # No wait can help: the bucket is smaller than the query (a small custom bucket; Shopify's
+                    # own plans all hold at least the 1000-point maximum). Shrink it like MAX_COST_EXCEEDED.
+                    raise ConnectorError(f"Query cost is {over[0]}, more than the shop's whole rate-limit bucket "
+                                         f"({over[1]} points).", url=self.api_url, detail="MAX_COST_EXCEEDED")
                 self.throttled += 1
                 self.http.stats.throttled += 1
                 self._sleep(self._throttle_wait(extensions))
@@ -341,6 +350,11 @@ class ShopifyConnector(Connector):
             raise ConnectorError("Shopify refused the query: " + "; ".join(
                 str(e.get("message")) for e in errors[:3]), url=self.api_url)
 
+    def _request_budget(self) -> float:
+        """What one request may cost: REQUEST_BUDGET, or 90% of the shop's bucket when that is smaller."""
+        policy = self.http.policy
+        return min(REQUEST_BUDGET, 0.9 * policy.capacity) if policy is not None else REQUEST_BUDGET
+
     def _observe(self, key: int, cost: dict[str, Any] | None) -> None:
         """Follow Shopify's view of the bucket: restore rate, size, what is left; remember the query's cost."""
         if not isinstance(cost, dict):
@@ -382,7 +396,7 @@ class ShopifyConnector(Connector):
         chunk: list[int] = []
         spent = 0.0
         for index, op in enumerate(ops):
-            if chunk and spent + op.cost > REQUEST_BUDGET:
+            if chunk and spent + op.cost > self._request_budget():
                 self._run_ops(ops, chunk, results)
                 chunk, spent = [], 0.0
             chunk.append(index)
@@ -514,7 +528,7 @@ class ShopifyConnector(Connector):
             except ConnectorError as exc:
                 if exc.detail != "MAX_COST_EXCEEDED" or first == 1:
                     raise
-                first = max(1, first * REQUEST_BUDGET // max(_cost_in(exc.message), 1))
+                first = max(1, int(first * self._request_budget() // max(_cost_in(exc.message), 1)))
                 continue
             connection = data[field]
             items, errors = self._to_items(entity, connection["nodes"])
@@ -1506,6 +1520,16 @@ def _filter(entity: EntityType, modified_since: datetime | None) -> tuple[str | 
     """The search filter and sort of a list read: changes since a moment sorted by UPDATED_AT, else all by ID."""
     query_text = f"updated_at:>='{mappers.format_time(modified_since)}'" if modified_since else None
     return query_text, "UPDATED_AT" if modified_since and entity in SORT_UPDATED else "ID"
+
+
+def _over_bucket(cost: dict[str, Any] | None) -> tuple[int, int] | None:
+    """(requested, bucket size) when a THROTTLED query costs more than the whole bucket can ever hold."""
+    try:
+        requested = int(cost["requestedQueryCost"])
+        size = int(float(cost["throttleStatus"]["maximumAvailable"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (requested, size) if requested > size else None
 
 
 def _cost_in(message: str) -> int:

@@ -245,6 +245,7 @@ def variant_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
     if weight.get("value"):
         kilos = (Decimal(str(weight["value"])) * grams.get(weight.get("unit") or "KILOGRAMS", Decimal(1))
                  ).quantize(Decimal("0.001")).normalize()
+    image = node.get("image") or {}
     return {
         "source_id": legacy(node.get("id")),
         "sku": node.get("sku") or "",
@@ -253,6 +254,7 @@ def variant_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
         **_variant_stock(node),
         "weight": kilos,
         "option_values": {o["name"]: o["value"] for o in node.get("selectedOptions") or []},
+        "image": {"url": image["url"], "alt": image.get("altText") or ""} if image.get("url") else None,
         "extra": {"shopify": {"inventory_item_id": legacy((node.get("inventoryItem") or {}).get("id"))}},
     }
 
@@ -329,7 +331,7 @@ def check_product_limits(item: Product) -> None:
 
 
 def _variant_input(variant: Variant | None, product: Product, options: list[tuple[str, list[str]]],
-                   location_id: str | None) -> dict[str, Any]:
+                   location_id: str | None, migrate_images: bool = True) -> dict[str, Any]:
     source: Any = variant or product
     if variant is None:
         option_values = [{"optionName": DEFAULT_OPTION[0], "name": DEFAULT_OPTION[1]}]
@@ -356,6 +358,9 @@ def _variant_input(variant: Variant | None, product: Product, options: list[tupl
     if source.manage_stock and location_id:
         out["inventoryQuantities"] = [{"locationId": location_id, "name": "available",
                                        "quantity": int(source.stock_quantity or 0)}]
+    if migrate_images and variant is not None and variant.image and variant.image.url:
+        # Shopify: a variant's file must also be one of the product's `files` (product_set_input adds it).
+        out["file"] = {"originalSource": variant.image.url, "alt": variant.image.alt, "contentType": "IMAGE"}
     return out
 
 
@@ -419,7 +424,7 @@ def product_set_input(item: Product, *, location_id: str | None, migrate_images:
             for i, (name, values) in enumerate(options)
         ],
         "variants": [_variant_input(None, item, options, location_id)] if simple else [
-            _variant_input(v, item, options, location_id) for v in item.variants],
+            _variant_input(v, item, options, location_id, migrate_images) for v in item.variants],
         "collections": [gid(E.CATEGORY, c) for c in (collection_ids if collection_ids is not None
                                                      else item.category_ids)],
         "metafields": [{"namespace": NAMESPACE, "key": "product", "type": "json",
@@ -433,9 +438,17 @@ def product_set_input(item: Product, *, location_id: str | None, migrate_images:
     vendor = (item.extra.get("shopify") or {}).get("vendor") if isinstance(item.extra.get("shopify"), dict) else None
     if vendor:
         out["vendor"] = vendor
-    if migrate_images and item.images:
-        out["files"] = [{"originalSource": img.url, "alt": img.alt, "contentType": "IMAGE"}
-                        for img in sorted(item.images, key=lambda i: i.position)]
+    if migrate_images:
+        files = [{"originalSource": img.url, "alt": img.alt, "contentType": "IMAGE"}
+                 for img in sorted(item.images, key=lambda i: i.position)]
+        known = {f["originalSource"] for f in files}
+        for variant in out["variants"]:
+            file = variant.get("file")
+            if file and file["originalSource"] not in known:
+                files.append(dict(file))
+                known.add(file["originalSource"])
+        if files:
+            out["files"] = files
     if target_id:
         out["id"] = gid(E.PRODUCT, target_id)
     return out

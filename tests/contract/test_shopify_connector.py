@@ -493,3 +493,28 @@ def test_a_bulk_read_falls_back_to_pages_when_shopify_will_not_run_or_finish_it(
     assert set(first.next_checkpoint) == {"after"}
     rest = read_all(connector, E.CUSTOMER, checkpoint=first.next_checkpoint, page_size=5)[0]
     assert dumps(first.items + rest) == expected
+
+
+def test_variant_images_reach_shopify_as_product_media_linked_to_their_variants(shopify_store_factory):
+    """A variant's image is written as the variant's `file`, and (as Shopify requires) among the product's
+    `files`, once per URL; reading the product back gives each variant its image."""
+    from connectors.entities import Image, ProductOption
+
+    desc = shopify_store_factory("variant-images")
+    generous("variant-images")
+    connector = connect(desc)
+    shared = Image(url="https://img.example/shirt.jpg", alt="Shirt", position=0)
+    red = Image(url="https://img.example/shirt-red.jpg", alt="Red shirt")
+    variants = [Variant(source_id=f"v{k}", sku=f"SHIRT-{color}-{size}", price=Decimal(10),
+                        option_values={"Color": color, "Size": size}, image=image)
+                for k, (color, size, image) in enumerate([("Red", "S", red), ("Red", "M", red),
+                                                          ("Blue", "S", shared), ("Blue", "M", None)])]
+    (made,) = connector.create(E.PRODUCT, [Product(
+        source_id="shirt", name="Shirt", type="variable", images=[shared], variants=variants,
+        options=[ProductOption(name="Color", values=["Red", "Blue"]), ProductOption(name="Size", values=["S", "M"])],
+    )])
+    assert made.ok, made.error
+    read = connector.get(E.PRODUCT, made.target_id)
+    assert [i.url for i in read.images] == [shared.url, red.url]
+    by_sku = {v.sku: v.image.url if v.image else None for v in read.variants}
+    assert by_sku == {"SHIRT-Red-S": red.url, "SHIRT-Red-M": red.url, "SHIRT-Blue-S": shared.url, "SHIRT-Blue-M": None}
