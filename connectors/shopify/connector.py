@@ -25,6 +25,12 @@ Shopify's message. Batches of at least `BULK_MIN` products or customers go throu
 `bulkOperationRunMutation` (JSONL staged upload), which is not metered by the bucket. A variant's image is
 the variant's `file` in `productSet`, also listed once in the product's `files` as Shopify requires.
 
+Field patches (smart update): products through productSet/inventorySetQuantities, customers through
+customerUpdate, orders through orderUpdate plus, for `status`, orderMarkAsPaid
+[shopify.dev/docs/api/admin-graphql/latest/mutations/orderMarkAsPaid], a fulfillment, or orderCancel
+[.../mutations/orderCancel] (`refundMethod`, nothing restocked, no customer notification; Shopify cancels
+only orders with nothing fulfilled); a status Shopify cannot reach is a warning (`_status_plan`).
+
 Reading pages: cursor pagination (`first`/`after`, checkpoint `{"after": cursor}`), sorted by id; with
 `modified_since` the search `updated_at:>='...'` sorted by UPDATED_AT [shopify.dev/docs/api/usage/search-syntax].
 
@@ -107,7 +113,7 @@ TRANSLATABLE = {E.PRODUCT: mappers.PRODUCT_TRANSLATION_KEYS, E.CATEGORY: mappers
 UPDATABLE: dict[EntityType, tuple[str, ...]] = {
     E.PRODUCT: ("stock_quantity", "stock_status", "price", "compare_at_price", "status", "name", "description",
                 "category_ids", "seo"),
-    E.ORDER: ("shipments", "email", "customer_note", "shipping"),
+    E.ORDER: ("status", "shipments", "email", "customer_note", "shipping"),
     E.CUSTOMER: ("first_name", "last_name", "phone", "billing", "shipping"),
 }
 PRODUCT_LEVEL = frozenset({"status", "name", "description", "category_ids", "seo"})
@@ -221,6 +227,50 @@ ADMIN_PATHS = {E.PRODUCT: "products", E.CATEGORY: "collections", E.CUSTOMER: "cu
 TOKEN_HELP = ("Shopify admin → Settings → Apps and sales channels → Develop apps → your app → API credentials "
               "(Admin API access token, starts with shpat_). Scopes: read/write products, inventory, customers, "
               "orders (+ read_all_orders), discounts, content, online_store_navigation, translations, locales.")
+
+
+CLOSED_FO = frozenset({"CLOSED", "CANCELLED", "INCOMPLETE"})  # fulfillment orders nothing can be fulfilled on
+
+
+class _StatusPlan:
+    """What moving a Shopify order to a status takes: orderMarkAsPaid, a fulfillment, orderCancel (with a
+    refund or not); `warnings` for the moves Shopify's API cannot make."""
+
+    def __init__(self) -> None:
+        self.mark_paid = self.fulfill = self.cancel = self.refund = False
+        self.warnings: list[str] = []
+
+
+def _status_plan(order: dict[str, Any], wanted: str) -> _StatusPlan:
+    plan = _StatusPlan()
+    current = mappers.order_status_of(order)
+    if wanted == current or wanted not in mappers.ORDER_STATUSES:
+        return plan
+    financial = str(order.get("displayFinancialStatus") or "PENDING").lower()
+    fulfilled = any(f.get("status") == "SUCCESS" for f in order.get("fulfillments") or [])
+    if order.get("cancelledAt"):
+        plan.warnings.append(f"Status not changed to {wanted}: the order is cancelled on Shopify ({current}), "
+                             "which cannot be undone.")
+    elif wanted in ("voided", "refunded"):
+        if fulfilled:
+            plan.warnings.append(f"Status not changed to {wanted}: Shopify cancels only orders with nothing "
+                                 "fulfilled; cancel its fulfillments or refund it in the Shopify admin.")
+        else:
+            plan.cancel = True
+            plan.refund = wanted == "refunded"
+    elif wanted in ("paid", "fulfilled"):
+        plan.mark_paid = financial in ("pending", "authorized", "partially_paid", "expired")
+        plan.fulfill = wanted == "fulfilled"
+        if wanted == "paid" and order.get("displayFulfillmentStatus") == "FULFILLED":
+            plan.warnings.append("Status not changed to paid: the order is fulfilled on Shopify, and the "
+                                 "connector does not cancel fulfillments.")
+        elif not plan.mark_paid and financial not in mappers.PAID_STATUSES:
+            plan.warnings.append(f"Status not changed to {wanted}: Shopify cannot mark a {financial} order as paid.")
+            plan.fulfill = False
+    else:
+        plan.warnings.append(f"Status not changed to {wanted}: Shopify's API cannot set an order to {wanted} "
+                             f"after it was created (it is {current}).")
+    return plan
 
 
 class _Op:
@@ -1252,8 +1302,10 @@ class ShopifyConnector(Connector):
             ops.append(_Op("orderUpdate", {"input": ("OrderInput!", order_input)}, f"order {{ id }} {USER_ERRORS}",
                            key="order"))
         warnings: list[str] = []
-        if "shipments" in wanted and item.shipments:
-            data = self._graphql("""query($id: ID!) { order(id: $id) { id fulfillments(first: 20) {
+        new_shipments = "shipments" in wanted and bool(item.shipments)
+        if new_shipments or "status" in wanted:
+            data = self._graphql("""query($id: ID!) { order(id: $id) { id cancelledAt displayFinancialStatus
+                displayFulfillmentStatus fulfillments(first: 20) {
                 id status trackingInfo(first: 10) { company number url } }
                 fulfillmentOrders(first: 5) { nodes { id status
                   lineItems(first: 100) { nodes { id remainingQuantity } } } }
@@ -1261,21 +1313,41 @@ class ShopifyConnector(Connector):
             order = data.get("order")
             if not order:
                 return WriteResult(source_id=item.source_id, error="The order no longer exists on Shopify.")
+            open_orders = [fo for fo in order["fulfillmentOrders"]["nodes"] if fo["status"] not in CLOSED_FO
+                           and any(li["remainingQuantity"] > 0 for li in fo["lineItems"]["nodes"])]
+            plan = _status_plan(order, item.status) if "status" in wanted else _StatusPlan()
+            warnings += plan.warnings
+            if plan.mark_paid:
+                ops.append(_Op("orderMarkAsPaid", {"input": ("OrderMarkAsPaidInput!", {"id": order["id"]})},
+                               f"order {{ id }} {USER_ERRORS}", key="paid"))
             known = {t["number"] for f in order["fulfillments"] for t in f["trackingInfo"]}
-            new = [s for s in item.shipments if s.tracking_number not in known]
-            open_orders = [fo for fo in order["fulfillmentOrders"]["nodes"]
-                           if any(li["remainingQuantity"] > 0 for li in fo["lineItems"]["nodes"])]
-            if new and open_orders:
-                first = new[0]
-                tracking = {"numbers": [s.tracking_number for s in new], "company": first.carrier or None}
-                if first.tracking_url:
-                    tracking["url"] = first.tracking_url
-                ops.append(_Op("fulfillmentCreate", {"fulfillment": ("FulfillmentInput!", {
+            new = [s for s in item.shipments if s.tracking_number not in known] if new_shipments else []
+            if new and plan.cancel:
+                warnings.append("Tracking numbers not written: the order is being cancelled.")
+            elif (new or plan.fulfill) and open_orders:
+                fulfillment: dict[str, Any] = {
                     "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]} for fo in open_orders],
-                    "notifyCustomer": False, "trackingInfo": tracking})}, f"fulfillment {{ id }} {USER_ERRORS}",
-                    key="fulfillment"))
-            elif new:
+                    "notifyCustomer": False}
+                if new:
+                    fulfillment["trackingInfo"] = {"numbers": [s.tracking_number for s in new],
+                                                   "company": new[0].carrier or None}
+                    if new[0].tracking_url:
+                        fulfillment["trackingInfo"]["url"] = new[0].tracking_url
+                ops.append(_Op("fulfillmentCreate", {"fulfillment": ("FulfillmentInput!", fulfillment)},
+                               f"fulfillment {{ id }} {USER_ERRORS}", key="fulfillment"))
+            elif new and order["fulfillments"]:
                 ops.append(self._add_tracking(order["fulfillments"], new))
+            elif new:
+                warnings.append("Tracking numbers not written: the order has nothing left to fulfill and no "
+                                "fulfillment to carry them on Shopify.")
+            if plan.cancel:
+                ops.append(_Op("orderCancel", {
+                    "orderId": ("ID!", order["id"]), "reason": ("OrderCancelReason!", "OTHER"),
+                    "restock": ("Boolean!", False), "notifyCustomer": ("Boolean", False),
+                    "refundMethod": ("OrderCancelRefundMethodInput",
+                                     {"originalPaymentMethodsRefund": plan.refund}),
+                    "staffNote": ("String", "Cancelled on the source store; carried over by Cartmigrate.")},
+                    "job { id } userErrors: orderCancelUserErrors { field message }", key="cancel"))
         errors = [error for _, error in self._mutate(ops) if error]
         if errors:
             return WriteResult(source_id=item.source_id, error="; ".join(errors))

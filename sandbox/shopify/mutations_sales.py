@@ -1,6 +1,7 @@
 """Customer and order mutations: customerCreate / customerUpdate / customerDelete, orderCreate (the
 historical import: name, processedAt, statuses, lines, addresses, taxes, discounts, shipping, transactions,
-fulfillment with tracking), orderUpdate, orderDelete, fulfillmentCreate, fulfillmentTrackingInfoUpdate."""
+fulfillment with tracking), orderUpdate, orderDelete, orderMarkAsPaid, orderCancel, fulfillmentCreate,
+fulfillmentTrackingInfoUpdate."""
 import re
 from decimal import Decimal
 
@@ -559,3 +560,88 @@ def fulfillment_tracking_info_update(ctx: Ctx, fulfillmentId, trackingInfoInput,
     record.data = data
     record_save(ctx, record)
     return {"fulfillment": render.fulfillment(ctx, record, found), "userErrors": []}
+
+
+def _paid_and_refunded(transactions: list[dict]) -> tuple[Decimal, Decimal]:
+    def total(kinds):
+        return sum((Decimal(t["amount"]) for t in transactions if t["kind"] in kinds and t["status"] == "SUCCESS"),
+                   Decimal(0))
+    return total(("SALE", "CAPTURE")), total(("REFUND",))
+
+
+def _transaction(ctx: Ctx, kind: str, amount: Decimal) -> dict:
+    return {"id": new_ids(ctx)[0], "kind": kind, "status": "SUCCESS", "gateway": "manual", "amount": money(amount),
+            "authorizationCode": None, "processedAt": iso(ctx.now), "test": False}
+
+
+@mutation("orderMarkAsPaid", "write_orders")
+def order_mark_as_paid(ctx: Ctx, input):
+    """Record a payment for the outstanding amount: captures an authorization, else a manual SALE. Only an
+    order that is not cancelled, not already paid and has a positive outstanding balance can be marked."""
+    record = record_get(ctx, "orders", gid_id(input.get("id"), "Order"))
+    if record is None:
+        return {"order": None, "userErrors": [user_error(["id"], "Order does not exist")]}
+    data = dict(record.data)
+    transactions = list(data.get("transactions") or [])
+    paid, _ = _paid_and_refunded(transactions)
+    outstanding = Decimal((data.get("totals") or {}).get("total") or 0) - paid
+    if data.get("cancelledAt") or data.get("financialStatus") in ("PAID", "PARTIALLY_REFUNDED", "REFUNDED",
+                                                                   "VOIDED") or outstanding <= 0:
+        return {"order": None, "userErrors": [user_error(["id"], "Order cannot be marked as paid.")]}
+    authorized = any(t["kind"] == "AUTHORIZATION" and t["status"] == "SUCCESS" for t in transactions)
+    transactions.append(_transaction(ctx, "CAPTURE" if authorized else "SALE", outstanding))
+    data["transactions"] = transactions
+    data["financialStatus"] = "PAID"
+    record.data = data
+    record.status = "PAID"
+    record_save(ctx, record)
+    return {"order": render.order(ctx, record), "userErrors": []}
+
+
+@mutation("orderCancel", "write_orders")
+def order_cancel(ctx: Ctx, orderId, reason, restock, notifyCustomer=None, refund=None,  # noqa: N803
+                 refundMethod=None, staffNote=None):  # noqa: N803
+    """Cancel an order (irreversible; not one with fulfillments): sets cancelledAt/cancelReason, closes it
+    and its open fulfillment order; refunds what was paid when asked
+    (`refundMethod.originalPaymentMethodsRefund`, or the older `refund`), otherwise an unpaid order's payment
+    is voided. Shopify runs this as a job; here the job is done when the answer comes. `restock` is
+    accepted; historical imports do not move inventory."""
+    def failure(code: str, field: list[str], message: str) -> dict:
+        problem = user_error(field, message, code)
+        return {"job": None, "orderCancelUserErrors": [problem],
+                "userErrors": [{"field": problem["field"], "message": message}]}
+
+    record = record_get(ctx, "orders", gid_id(orderId, "Order"))
+    if record is None:
+        return failure("NOT_FOUND", ["orderId"], "Order does not exist")
+    if refund is not None and refundMethod is not None:
+        return failure("INVALID", ["refund"], "Refund and refund method can't both be specified.")
+    data = dict(record.data)
+    if data.get("cancelledAt"):
+        return failure("INVALID", ["orderId"], "Order has already been cancelled.")
+    if any(f.get("status") == "SUCCESS" for f in data.get("fulfillments") or []):
+        return failure("INVALID", ["orderId"], "Cannot cancel an order with fulfillments. Cancel the "
+                                               "fulfillments first.")
+    wants_refund = bool(refund) or bool((refundMethod or {}).get("originalPaymentMethodsRefund"))
+    transactions = list(data.get("transactions") or [])
+    paid, refunded = _paid_and_refunded(transactions)
+    if wants_refund and paid > refunded:
+        transactions.append(_transaction(ctx, "REFUND", paid - refunded))
+        data["transactions"] = transactions
+        data["financialStatus"] = "REFUNDED"
+        data["totals"] = {**(data.get("totals") or {}), "refunded": money(paid)}
+    elif data.get("financialStatus") in ("PENDING", "AUTHORIZED"):
+        data["financialStatus"] = "VOIDED"
+    data["cancelledAt"] = iso(ctx.now)
+    data["cancelReason"] = reason
+    data["closedAt"] = data.get("closedAt") or iso(ctx.now)
+    if staffNote:
+        data["staffNote"] = staffNote
+    fo = data.get("fulfillmentOrder")
+    if fo and fo.get("status") not in ("CLOSED", "CANCELLED"):
+        data["fulfillmentOrder"] = {**fo, "status": "CANCELLED"}
+    record.data = data
+    record.status = data["financialStatus"]
+    record_save(ctx, record)
+    return {"job": {"id": gid("Job", f"order-cancel-{record.record_id}"), "done": True},
+            "orderCancelUserErrors": [], "userErrors": []}

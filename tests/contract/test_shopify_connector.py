@@ -518,3 +518,50 @@ def test_variant_images_reach_shopify_as_product_media_linked_to_their_variants(
     assert [i.url for i in read.images] == [shared.url, red.url]
     by_sku = {v.sku: v.image.url if v.image else None for v in read.variants}
     assert by_sku == {"SHIRT-Red-S": red.url, "SHIRT-Red-M": red.url, "SHIRT-Blue-S": shared.url, "SHIRT-Blue-M": None}
+
+
+def test_order_status_updates_mark_paid_fulfil_cancel_and_refund_or_say_why_not(shopify_store_factory):
+    """A smart update's order status on Shopify: pending -> paid (orderMarkAsPaid), -> fulfilled (paid and
+    one fulfillment, with the new tracking), -> voided / refunded (orderCancel, with a refund or not). What
+    Shopify's API cannot do (a fulfilled order cancelled, a paid one set back to pending) is a warning and
+    nothing is written."""
+    from connectors.entities import Order, OrderLine, Shipment
+
+    desc = shopify_store_factory("statuses")
+    generous("statuses")
+    connector = connect(desc)
+    (product,) = connector.create(E.PRODUCT, [Product(source_id="1", name="Mug", sku="MUG-1", price=Decimal(8))])
+    line = OrderLine(product_id=product.target_id, name="Mug", quantity=1, price=Decimal(8), subtotal=Decimal(8),
+                     total=Decimal(8))
+    starts = ["pending", "pending", "authorized", "paid", "fulfilled", "paid"]
+    made = connector.create(E.ORDER, [Order(source_id=str(k), number=f"70{k}", status=status, total=Decimal(8),
+                                            lines=[line]) for k, status in enumerate(starts)])
+    assert all(r.ok for r in made), [r.error for r in made]
+    ids = [r.target_id for r in made]
+
+    def move(k, status, shipments=()):
+        current = connector.get(E.ORDER, ids[k])
+        return connector.update(E.ORDER, ids[k], current.model_copy(update={"status": status,
+                                                                            "shipments": list(shipments)}),
+                                fields=["status", "shipments"])
+
+    assert move(0, "paid").ok and connector.get(E.ORDER, ids[0]).status == "paid"
+    shipped = move(1, "fulfilled", [Shipment(tracking_number="1ZNEW", carrier="UPS")])
+    assert shipped.ok and not shipped.warnings, (shipped.error, shipped.warnings)
+    read = connector.get(E.ORDER, ids[1])
+    assert read.status == "fulfilled" and [s.tracking_number for s in read.shipments] == ["1ZNEW"]
+    assert move(2, "voided").ok and connector.get(E.ORDER, ids[2]).status == "voided"
+    assert move(3, "refunded").ok and connector.get(E.ORDER, ids[3]).status == "refunded"
+
+    refused = move(4, "refunded")
+    assert refused.ok and refused.warnings == [
+        "Status not changed to refunded: Shopify cancels only orders with nothing fulfilled; cancel its "
+        "fulfillments or refund it in the Shopify admin."]
+    assert connector.get(E.ORDER, ids[4]).status == "fulfilled"
+    back = move(5, "pending")
+    assert back.ok and back.warnings == ["Status not changed to pending: Shopify's API cannot set an order to "
+                                         "pending after it was created (it is paid)."]
+    assert connector.get(E.ORDER, ids[5]).status == "paid"
+    again = move(3, "paid")
+    assert again.warnings == ["Status not changed to paid: the order is cancelled on Shopify (refunded), which "
+                              "cannot be undone."]

@@ -64,10 +64,12 @@ def _tracking(order) -> set[str]:
     return {s.tracking_number for s in order.shipments}
 
 
-def _scenario(migration, worker, owner, *, fields, orders_changed):
+def _scenario(migration, worker, owner, *, fields, orders_changed, target_status=lambda status: status):
     """The issue's scenario: on the source 10 quantities, 10 orders (`orders_changed` picks them and says
-    how to change them), 5 new products and 5 new orders; on the target 3 descriptions rewritten and one
-    selected field edited (a conflict). Preview, then the smart update, then one that finds nothing."""
+    how to change them; each gets a new tracking number unless its change says `"tracked": False`), 5 new
+    products and 5 new orders; on the target 3 descriptions rewritten and one selected field edited (a
+    conflict). Preview, then the smart update, then one that finds nothing. `target_status` names a source
+    order status on the target."""
     src, tgt = connector_for(store=migration.source_store), connector_for(store=migration.target_store)
     products, orders = _ids(migration, "products"), _ids(migration, "orders")
     simple = [p for p in all_records(migration.source_store, "products") if p.type == "simple"][:10]
@@ -77,10 +79,13 @@ def _scenario(migration, worker, owner, *, fields, orders_changed):
                    fields=["stock_quantity"])
     source_orders = orders_changed(all_records(migration.source_store, "orders"))
     assert len(source_orders) == 10
+    tracked = {order.source_id for order, change in source_orders if change.get("tracked", True)}
+    source_orders = [(order, {k: v for k, v in change.items() if k != "tracked"}) for order, change in source_orders]
     for i, (order, change) in enumerate(source_orders):
-        src.update(ORD, order.source_id, order.model_copy(update={
-            **change, "shipments": [*order.shipments, Shipment(tracking_number=f"1Z{i:06d}", carrier="UPS")]}),
-            fields=[*change, "shipments"])
+        shipments = [Shipment(tracking_number=f"1Z{i:06d}", carrier="UPS")] if order.source_id in tracked else []
+        src.update(ORD, order.source_id, order.model_copy(update={**change, "shipments": [*order.shipments,
+                                                                                         *shipments]}),
+                   fields=[*change, "shipments"])
     new_products = src.create(P, [Product(source_id=f"n{i}", name=f"Fresh {i}", sku=f"FRESH-{i}", price=Decimal("9.90"),
                                           manage_stock=True, stock_quantity=4) for i in range(5)])
     assert all(r.ok for r in new_products)
@@ -130,9 +135,10 @@ def _scenario(migration, worker, owner, *, fields, orders_changed):
     for i, (order, change) in enumerate(source_orders):
         written = tgt.get(ORD, orders[order.source_id])
         if "status" in change:
-            assert written.status == change["status"]
-        assert _tracking(written) == _tracking(src.get(ORD, order.source_id)) | _tracking(order), order.source_id
-        assert f"1Z{i:06d}" in _tracking(written)
+            assert written.status == target_status(change["status"]), (order.source_id, order.status, change)
+        if order.source_id in tracked:
+            assert _tracking(written) == _tracking(src.get(ORD, order.source_id)) | _tracking(order), order.source_id
+            assert f"1Z{i:06d}" in _tracking(written)
     after = counts(migration.target_store, ENTITIES)
     assert after["products"] == target_before["products"] + 5 and after["orders"] == target_before["orders"] + 5
     conflict = ChangeRecord.objects.get(run=smart, kind="conflict")
@@ -166,29 +172,43 @@ def test_smart_update_carries_exactly_the_selected_changes(migrated, owner):
                                              if o.status != "completed"][:10])
 
 
-def test_smart_update_to_shopify_carries_stock_and_tracking(owner, woo_store_factory, shopify_store_factory,
-                                                            start_worker):
-    """WooCommerce -> Shopify. Shopify's API cannot set an order's financial status after the import, so
-    orders sync their tracking: 5 open orders get a first fulfillment with it, 5 fulfilled ones get it
-    added to the fulfillment they have (fulfillmentTrackingInfoUpdate)."""
+def test_smart_update_to_shopify_carries_stock_status_and_tracking(owner, woo_store_factory, shopify_store_factory,
+                                                                   start_worker):
+    """WooCommerce -> Shopify. Order statuses move the way Shopify's API allows: paid by orderMarkAsPaid,
+    completed by a fulfillment carrying the new tracking, cancelled / refunded by orderCancel (with a
+    refund); fulfilled orders get the new number on the fulfillment they have
+    (fulfillmentTrackingInfoUpdate)."""
+    from connectors.shopify import ShopifyConnector
+    from connectors.woocommerce.connector import WooCommerceConnector
     from sandbox.models import SandboxStore
     from sandbox.services import sandbox_store_set_throttle
 
-    source = woo_store_factory("smart-source-s", products=40, customers=10, orders=30, seed=11)
+    source = woo_store_factory("smart-source-s", products=40, customers=10, orders=45, seed=11)
     target = shopify_store_factory("smart-shop")
     # Throttled pacing is the subject of the Shopify migration tests; here a roomy bucket keeps it short.
     sandbox_store_set_throttle(SandboxStore.objects.get(platform="shopify", name=target["store"]),
                                restore_rate=100000, bucket_size=200000)
     migration, worker = _migrate(owner, source, target, start_worker)
-    assert set(catalog(migration=migration)["orders"]) == {"shipments", "email", "customer_note", "shipping"}
+    assert set(catalog(migration=migration)["orders"]) == {"status", "shipments", "email", "customer_note",
+                                                          "shipping"}
 
     def orders_changed(orders):
-        open_ = [o for o in orders if o.status in ("processing", "on_hold", "pending")][:5]
-        fulfilled = [o for o in orders if o.status == "completed"][:5]
-        return [(o, {}) for o in open_ + fulfilled]
+        unpaid = [o for o in orders if o.status in ("on_hold", "pending", "failed")][:2]
+        paid = [o for o in orders if o.status == "processing"]
+        fulfilled = [o for o in orders if o.status == "completed"][:2]
+        assert len(unpaid) == 2 and len(paid) >= 6, sorted(o.status for o in orders)
+        return ([(o, {"status": "processing", "tracked": False}) for o in unpaid]
+                + [(o, {"status": "completed"}) for o in paid[:3]]
+                + [(o, {"status": "cancelled", "tracked": False}) for o in paid[3:5]]
+                + [(paid[5], {"status": "refunded", "tracked": False})]
+                + [(o, {}) for o in fulfilled])
+
+    def target_status(status):  # the wizard's default mapping: the first Shopify status of that meaning
+        return ShopifyConnector.default_status_for(WooCommerceConnector.order_statuses[status])
 
     _scenario(migration, worker, owner, fields={"products": ["stock_quantity", "stock_status"],
-                                                "orders": ["shipments"]}, orders_changed=orders_changed)
+                                                "orders": ["status", "shipments"]},
+              orders_changed=orders_changed, target_status=target_status)
 
 
 def test_schedule_runs_until_paused_then_remigrations_keep_one_copy(migrated, owner, settings):

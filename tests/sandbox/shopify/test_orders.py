@@ -150,6 +150,58 @@ def test_fulfillment_create_tracking_is_readable_on_the_order(shop):
         "fulfillment": None, "userErrors": [{"field": ["fulfillmentId"], "message": "Fulfillment does not exist."}]}
 
 
+def test_order_mark_as_paid_and_cancel(shop):
+    """orderMarkAsPaid records the outstanding amount; orderCancel closes the order, refunds when asked,
+    voids an unpaid one, and cannot run twice."""
+    def create(financial):
+        return shop.data(ORDER_CREATE, {"order": {
+            "financialStatus": financial, "lineItems": [{"title": "x", "quantity": 2, "priceSet": _money("3.00")}],
+            **({"transactions": [{"kind": "SALE", "status": "SUCCESS", "amountSet": _money("6.00")}]}
+               if financial == "PAID" else {})}})["orderCreate"]["order"]
+
+    mark = """mutation($i: OrderMarkAsPaidInput!) { orderMarkAsPaid(input: $i) {
+        order { displayFinancialStatus transactions { kind amountSet { shopMoney { amount } } } }
+        userErrors { field message } } }"""
+    pending = create("PENDING")
+    paid = shop.data(mark, {"i": {"id": pending["id"]}})["orderMarkAsPaid"]
+    assert paid["userErrors"] == [] and paid["order"]["displayFinancialStatus"] == "PAID"
+    assert [(t["kind"], t["amountSet"]["shopMoney"]["amount"]) for t in paid["order"]["transactions"]] == [
+        ("SALE", "6.00")]
+    assert shop.data(mark, {"i": {"id": pending["id"]}})["orderMarkAsPaid"] == {
+        "order": None, "userErrors": [{"field": ["id"], "message": "Order cannot be marked as paid."}]}
+
+    cancel = """mutation($id: ID!, $refund: OrderCancelRefundMethodInput) {
+        orderCancel(orderId: $id, reason: OTHER, restock: false, notifyCustomer: false, refundMethod: $refund,
+                    staffNote: "cancelled on the old store") {
+          job { id done } orderCancelUserErrors { field message code } } }"""
+    read = f"query($id: ID!) {{ order(id: $id) {{ cancelledAt cancelReason {ORDER_FIELDS} }} }}"
+    refunded = shop.data(cancel, {"id": pending["id"], "refund": {"originalPaymentMethodsRefund": True}})
+    assert refunded["orderCancel"]["orderCancelUserErrors"] == [] and refunded["orderCancel"]["job"]["done"]
+    order = shop.data(read, {"id": pending["id"]})["order"]
+    assert order["cancelledAt"] and order["cancelReason"] == "OTHER" and order["closed"]
+    assert order["displayFinancialStatus"] == "REFUNDED"
+    assert [t["kind"] for t in order["transactions"]] == ["SALE", "REFUND"]
+    assert order["fulfillmentOrders"]["nodes"][0]["status"] == "CANCELLED"
+    twice = shop.data(cancel, {"id": pending["id"]})["orderCancel"]
+    assert twice["job"] is None and twice["orderCancelUserErrors"][0]["code"] == "INVALID"
+
+    unpaid = create("PENDING")
+    assert shop.data(cancel, {"id": unpaid["id"]})["orderCancel"]["orderCancelUserErrors"] == []
+    assert shop.data(read, {"id": unpaid["id"]})["order"]["displayFinancialStatus"] == "VOIDED"
+    kept = create("PAID")
+    assert shop.data(cancel, {"id": kept["id"]})["orderCancel"]["orderCancelUserErrors"] == []
+    assert shop.data(read, {"id": kept["id"]})["order"]["displayFinancialStatus"] == "PAID"
+    shipped = shop.data(ORDER_CREATE, {"order": {"financialStatus": "PAID", "fulfillmentStatus": "FULFILLED",
+                                                 "lineItems": [{"title": "x", "quantity": 1,
+                                                                "priceSet": _money("3.00")}]}})["orderCreate"]["order"]
+    refused = shop.data(cancel, {"id": shipped["id"]})["orderCancel"]["orderCancelUserErrors"]
+    assert [e["code"] for e in refused] == ["INVALID"] and not shop.data(read, {"id": shipped["id"]})["order"][
+        "cancelledAt"]
+    missing = shop.data(cancel, {"id": "gid://shopify/Order/999999"})["orderCancel"]
+    assert missing["orderCancelUserErrors"] == [{"field": ["orderId"], "message": "Order does not exist",
+                                                 "code": "NOT_FOUND"}]
+
+
 def test_order_update_and_delete(shop):
     order = shop.data(ORDER_CREATE, {"order": {"lineItems": [{"title": "x", "quantity": 1,
                                                               "priceSet": _money("3.00")}]}})["orderCreate"]["order"]
