@@ -377,6 +377,15 @@ def test_a_bulk_read_returns_what_a_paginated_read_returns_with_one_bulk_query_p
     since = sorted(p.updated_at for p in products.values())[len(products) // 2]
     assert dumps(read_all(bulky, E.PRODUCT, modified_since=since)[0]) == dumps(
         read_all(paginated, E.PRODUCT, modified_since=since)[0])
+    # Fewer changes than make a bulk query pay off (counted with the same filter): read by pages.
+    changed = read_all(paginated, E.PRODUCT, modified_since=since)[0]
+    assert 0 < len(changed) < len(products)
+    bulky.bulk_read_min = len(changed) + 1
+    before = len(bulk_operations("bulk-reads"))
+    assert dumps(read_all(bulky, E.PRODUCT, modified_since=since)[0]) == dumps(changed)
+    assert len(bulk_operations("bulk-reads")) == before
+    read_all(bulky, E.PRODUCT)
+    assert len(bulk_operations("bulk-reads")) == before + 1
 
 
 def test_a_paginated_read_completes_a_products_collections_and_images_past_a_list_page(shopify_store_factory):
