@@ -175,6 +175,16 @@ def test_woocommerce_to_shopify_moves_everything_with_references_translations_an
     assert translated
     for original, copy in translated:
         assert copy.translations["fr"]["name"] == original.translations["fr"]["name"]
+    # Variation images reach their Shopify variants (as product media, once per URL).
+    pictured = 0
+    for sid, original in source_products.items():
+        copy = target_products[products[sid]]
+        by_variant = {v.source_id: v for v in copy.variants}
+        for variant in original.variants:
+            if variant.image and variant.image.url and variants.get(variant.source_id) in by_variant:
+                assert by_variant[variants[variant.source_id]].image.url == variant.image.url, (sid, variant.sku)
+                pictured += 1
+    assert pictured >= variable, pictured
 
     # Redirects: one per source product and category URL the source names, to the new Shopify address.
     redirects = _redirects(target)
