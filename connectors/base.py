@@ -118,6 +118,7 @@ class StoreInfo:
     order_statuses: list[str] = field(default_factory=list)
     customer_groups: list[str] = field(default_factory=list)
     platform_version: str = ""
+    warnings: list[str] = field(default_factory=list)  # connected, but something will not work (e.g. a scope)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +131,7 @@ class StoreInfo:
             "order_statuses": self.order_statuses,
             "customer_groups": self.customer_groups,
             "platform_version": self.platform_version,
+            "warnings": self.warnings,
         }
 
 

@@ -231,6 +231,10 @@ TOKEN_HELP = ("Shopify admin → Settings → Apps and sales channels → Develo
               "orders (+ read_all_orders), discounts, content, online_store_navigation, translations, locales.")
 
 
+# The scopes this connector uses, as read_<x> / write_<x> (TOKEN_HELP names them for the owner).
+REQUIRED_SCOPES = ("products", "inventory", "customers", "orders", "discounts", "content",
+                   "online_store_navigation", "translations", "locales")
+
 CLOSED_FO = frozenset({"CLOSED", "CANCELLED", "INCOMPLETE"})  # fulfillment orders nothing can be fulfilled on
 
 
@@ -538,7 +542,32 @@ class ShopifyConnector(Connector):
             currency=shop.get("currencyCode") or "", default_language=self.primary_locale,
             languages=[self.primary_locale, *self.published_locales], counts=counts,
             order_statuses=list(self.order_statuses), platform_version=f"Admin API {API_VERSION}",
+            warnings=self._scope_warnings(),
         )
+
+    def _scope_warnings(self) -> list[str]:
+        """What the token's access scopes leave out: `read_all_orders` first (without it Shopify shows only
+        the last 60 days of orders, so older ones would silently stay behind), then other read scopes
+        (needed as the source) and write scopes (needed as the target)."""
+        try:
+            data = self._graphql("{ currentAppInstallation { accessScopes { handle } } }", cost=2)
+        except ConnectorError as exc:
+            logger.info("Shopify %s: access scopes not readable (%s)", self.base_url, exc.message)
+            return []
+        granted = {s["handle"] for s in (data.get("currentAppInstallation") or {}).get("accessScopes") or []}
+        # write_x implies read_x [shopify.dev/docs/api/usage/access-scopes]
+        granted |= {h.replace("write_", "read_", 1) for h in granted if h.startswith("write_")}
+        warnings = []
+        if "read_all_orders" not in granted:
+            warnings.append("The access token lacks read_all_orders: Shopify shows this app only the orders of "
+                            "the last 60 days, so older orders would not be migrated from this store. Grant "
+                            "the scope to the app and install it again.")
+        for kind, needed, role in (("read", REQUIRED_SCOPES, "source"), ("write", REQUIRED_SCOPES, "target")):
+            missing = [f"{kind}_{scope}" for scope in needed if f"{kind}_{scope}" not in granted]
+            if missing:
+                warnings.append(f"As the {role}, the access token lacks {', '.join(missing)}; "
+                                f"{'reading' if kind == 'read' else 'writing'} what they cover will be refused.")
+        return warnings
 
     # --- reading ---------------------------------------------------------------------------------------
     def _fields(self, entity: EntityType) -> str:

@@ -158,7 +158,8 @@ def bulk_operation_run_mutation(ctx: Ctx, mutation: str, stagedUploadPath: str, 
     record = _operation_record(ctx, "MUTATION", mutation)
     lines = []
     for number, values in enumerate(variables):
-        line_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=True)
+        line_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=True,
+                       all_orders=ctx.all_orders)
         payload = execute_document(line_ctx, document, values, None)
         out = {"data": payload.get("data")}
         if payload.get("errors"):
@@ -263,7 +264,8 @@ def bulk_operation_run_query(ctx: Ctx, query: str, groupObjects=False):
         return _bulk_error(False, None, "A bulk query operation for this app and shop is already in progress: "
                            f"gid://shopify/BulkOperation/{running.first().record_id}.", "OPERATION_IN_PROGRESS")
     record = _operation_record(ctx, "QUERY", query)
-    bulk_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=False, bulk=True)
+    bulk_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=False, bulk=True,
+                   all_orders=ctx.all_orders)
     payload = execute_document(bulk_ctx, document, {}, None)
     if payload.get("errors"):
         record.status = "FAILED"

@@ -127,7 +127,8 @@ def user_error(field_path, message: str, code: str | None = None, **extra) -> di
 @dataclass
 class Ctx:
     """What a request knows: the store, its base URL as the client sees it, the clock, the API version
-    served, whether the token may write, and whether this is a bulk query (connections unbounded)."""
+    served, whether the token may write, whether this is a bulk query (connections unbounded), and whether
+    the token sees orders older than 60 days."""
 
     store: SandboxStore
     base_url: str
@@ -135,6 +136,8 @@ class Ctx:
     version: str = API_VERSION
     can_write: bool = True
     bulk: bool = False
+    all_orders: bool = True  # the token has read_all_orders; without it only the last 60 days of orders show
+    scopes: tuple[str, ...] = ()  # the token's access scopes (currentAppInstallation.accessScopes)
     cache: dict = field(default_factory=dict)
 
     @property

@@ -3,6 +3,7 @@ syntax (https://shopify.dev/docs/api/usage/search-syntax) and cursor pagination 
 reverse, sortKey) computed in SQL with keyset conditions on (sort value, id)."""
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import DecimalField, F, IntegerField, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
@@ -17,6 +18,23 @@ from .store import SEQUENCE
 
 def records(ctx: Ctx, resource: str) -> QuerySet:
     return SandboxRecord.objects.filter(store=ctx.store, resource=resource)
+
+
+ORDER_WINDOW = timedelta(days=60)
+
+
+def readable(ctx: Ctx, resource: str, qs: QuerySet) -> QuerySet:
+    """What the token may read of `qs`: without `read_all_orders`, orders created in the last 60 days only
+    [shopify.dev/docs/api/usage/access-scopes#orders-permissions]."""
+    if resource == "orders" and not ctx.all_orders:
+        return qs.filter(date_created_gmt__gte=ctx.now - ORDER_WINDOW)
+    return qs
+
+
+def can_read(ctx: Ctx, resource: str, record: SandboxRecord | None) -> bool:
+    """`readable` for one record (`order(id:)`, `node(id:)`)."""
+    return record is not None and not (resource == "orders" and not ctx.all_orders
+                                       and record.date_created_gmt < ctx.now - ORDER_WINDOW)
 
 
 def record_get(ctx: Ctx, resource: str, record_id: int | None) -> SandboxRecord | None:

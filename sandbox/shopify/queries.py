@@ -4,13 +4,14 @@ from django.db.models import Q
 from graphql import GraphQLError
 
 from . import render
-from .common import Ctx, gid_id, parse_gid
+from .common import Ctx, gid, gid_id, parse_gid
 from .data import (
     SORT_CREATED,
     SORT_ID,
     SORT_UPDATED,
     Sort,
     Term,
+    can_read,
     column_exact,
     count_result,
     json_date,
@@ -18,6 +19,7 @@ from .data import (
     json_text,
     paginate,
     paginate_list,
+    readable,
     record_get,
     records,
     search_filter,
@@ -145,7 +147,7 @@ PREFETCH = {"products": render.variants_prefetch, "orders": render.customers_pre
 def _list_resolver(resource, search, sorts, renderer):
     def resolve(root, info, sortKey="ID", query=None, **args):
         ctx = _ctx(info)
-        qs = search_filter(records(ctx, resource), search_parse(query), search, ctx)
+        qs = search_filter(readable(ctx, resource, records(ctx, resource)), search_parse(query), search, ctx)
         if resource == "locations" and not args.get("includeInactive"):
             qs = qs.exclude(data__isActive=False)
         return paginate(ctx, qs, sorts.get(sortKey, SORT_ID), args, renderer, prefetch=PREFETCH.get(resource))
@@ -156,7 +158,8 @@ def _list_resolver(resource, search, sorts, renderer):
 def _count_resolver(resource, search):
     def resolve(root, info, query=None, limit=10000, **_):
         ctx = _ctx(info)
-        return count_result(search_filter(records(ctx, resource), search_parse(query), search, ctx), limit)
+        return count_result(search_filter(readable(ctx, resource, records(ctx, resource)), search_parse(query),
+                                          search, ctx), limit)
 
     return resolve
 
@@ -165,7 +168,7 @@ def _by_id(resource, type_name, renderer):
     def resolve(root, info, id=None, **_):
         ctx = _ctx(info)
         record = record_get(ctx, resource, gid_id(id, type_name))
-        return renderer(ctx, record) if record else None
+        return renderer(ctx, record) if can_read(ctx, resource, record) else None
 
     return resolve
 
@@ -277,6 +280,13 @@ def current_bulk_operation(root, info, type="QUERY"):
     return render.bulk_operation(ctx, record) if record else None
 
 
+def current_app_installation(root, info):
+    ctx = _ctx(info)
+    return {"id": gid("AppInstallation", ctx.store.settings.get("shop_id") or 1),
+            "accessScopes": [{"handle": scope, "description": scope.replace("_", " ").capitalize()}
+                             for scope in ctx.scopes]}
+
+
 def bind(schema) -> None:
     """Attach the root resolvers to the schema's QueryRoot fields."""
     fields = schema.query_type.fields
@@ -313,3 +323,4 @@ def bind(schema) -> None:
     fields["translatableResourcesByIds"].resolve = translatable_resources_by_ids
     fields["translatableResource"].resolve = translatable_resource
     fields["currentBulkOperation"].resolve = current_bulk_operation
+    fields["currentAppInstallation"].resolve = current_app_installation

@@ -10,6 +10,7 @@ from ..models import SandboxRecord
 from .common import Ctx, gid, gid_id, iso, money, money_bag, money_v2
 from .data import (
     SORT_ID,
+    can_read,
     count_result,
     paginate,
     paginate_list,
@@ -917,7 +918,7 @@ def node_render(ctx: Ctx, value) -> dict | None:
     if resource is None:
         return None
     record = record_get(ctx, resource, record_id)
-    return RENDERERS[resource](ctx, record) if record else None
+    return RENDERERS[resource](ctx, record) if can_read(ctx, resource, record) else None
 
 
 def order_of_fulfillment(ctx: Ctx, fulfillment_id: int) -> SandboxRecord | None:

@@ -64,6 +64,13 @@ def _store(name: str) -> SandboxStore | None:
     return SandboxStore.objects.filter(platform="shopify", name=name).first()
 
 
+def granted_scopes(store: SandboxStore, access: str) -> tuple[str, ...]:
+    """The scopes of a token: every read scope (and every write scope for the full token) but those the
+    store's `settings["withheld_scopes"]` lists, as an app installed with fewer scopes would have."""
+    withheld = set(store.settings.get("withheld_scopes") or ())
+    return tuple(s for s in READ_SCOPES + (WRITE_SCOPES if access == "write" else ()) if s not in withheld)
+
+
 def _token_access(request, store: SandboxStore) -> str | None:
     token = request.META.get("HTTP_X_SHOPIFY_ACCESS_TOKEN", "")
     if token and hmac.compare_digest(token, store.consumer_key):
@@ -118,7 +125,9 @@ def graphql_view(request, store, version):
         except ValueError:
             variables = None
     base_url = request.build_absolute_uri(f"/sandbox/shopify/{store}").rstrip("/")
-    ctx = Ctx(store=store_obj, base_url=base_url, version=served, can_write=access == "write")
+    scopes = granted_scopes(store_obj, access)
+    ctx = Ctx(store=store_obj, base_url=base_url, version=served, can_write=access == "write",
+              all_orders="read_all_orders" in scopes, scopes=scopes)
     payload = graphql_request(ctx, query, variables if isinstance(variables, dict) else None, operation_name)
     return json_response(payload, 200, {"X-Shopify-API-Version": served})
 
@@ -132,8 +141,7 @@ def access_scopes_view(request, store):
     access = _token_access(request, store_obj)
     if access is None:
         return json_response({"errors": INVALID_TOKEN}, 401)
-    scopes = READ_SCOPES + (WRITE_SCOPES if access == "write" else ())
-    return json_response({"access_scopes": [{"handle": s} for s in scopes]})
+    return json_response({"access_scopes": [{"handle": s} for s in granted_scopes(store_obj, access)]})
 
 
 def _xml_error(code: str, message: str, status: int) -> HttpResponse:

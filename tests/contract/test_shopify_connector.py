@@ -574,3 +574,29 @@ def test_order_status_updates_mark_paid_fulfil_cancel_and_refund_or_say_why_not(
     again = move(3, "paid")
     assert again.warnings == ["Status not changed to paid: the order is cancelled on Shopify (refunded), which "
                               "cannot be undone."]
+
+
+def test_the_connection_check_warns_about_missing_access_scopes(shopify_store_factory):
+    """Connected, but the token's scopes leave something out: above all read_all_orders, without which
+    Shopify shows only the last 60 days of orders (counted and read) and older ones would stay behind."""
+    from sandbox.models import SandboxStore
+
+    desc = shopify_store_factory("scopes", products=4, customers=3, orders=15, seed=3)
+    generous("scopes")
+    full = connect(desc).check_connection()
+    assert full.warnings == [] and full.counts["orders"] == 15
+    reader = connect(desc, credentials=desc["read_only_credentials"]).check_connection()
+    assert [w.split(";")[0] for w in reader.warnings] == [
+        "As the target, the access token lacks write_products, write_inventory, write_customers, write_orders, "
+        "write_discounts, write_content, write_online_store_navigation, write_translations, write_locales"]
+    store = SandboxStore.objects.get(platform="shopify", name="scopes")
+    store.settings = {**store.settings, "withheld_scopes": ["read_all_orders", "write_translations"]}
+    store.save(update_fields=["settings"])
+    limited = connect(desc)
+    info = limited.check_connection()
+    assert info.warnings[0].startswith("The access token lacks read_all_orders: Shopify shows this app only the "
+                                       "orders of the last 60 days")
+    assert info.warnings[1].startswith("As the target, the access token lacks write_translations;")
+    assert len(info.warnings) == 2  # write_translations implies read_translations
+    assert 0 < info.counts["orders"] < 15
+    assert len(read_all(limited, E.ORDER)[0]) == info.counts["orders"]

@@ -153,3 +153,20 @@ def test_other_organization_gets_404_on_wizard_and_migration_pages(client, pair,
     assert client.post(f"/migrations/{migration.pk}/setup/", side_post("target", target, key)).status_code == 404
     assert client.post(f"/migrations/{migration.pk}/start/", {"kind": "demo"}).status_code == 404
     assert str(migration.pk) not in client.get("/migrations/").content.decode()
+
+
+def test_wizard_check_shows_a_connected_stores_warnings(client_in, shopify_store_factory):
+    """A Shopify token without read_all_orders connects, and the check says what that costs."""
+    from sandbox.models import SandboxStore
+
+    shop = shopify_store_factory("scoped-shop", products=2, orders=6, seed=2)
+    store = SandboxStore.objects.get(platform="shopify", name="scoped-shop")
+    store.settings = {**store.settings, "withheld_scopes": ["read_all_orders"]}
+    store.save(update_fields=["settings"])
+    key = wizard_key_of(client_in.get("/migrations/new/").content.decode())
+    response = client_in.post("/migrations/new/", {
+        "side": "source", "wizard_key": key, "source-platform": "shopify", "source-url": shop["base_url"],
+        "source-cred_access_token": shop["credentials"]["access_token"]}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert 'data-test="check-ok-source"' in html
+    assert 'data-test="check-warning-source"' in html and "read_all_orders" in html and "60 days" in html

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 import requests
 
 from sandbox.models import SandboxStore
@@ -86,3 +88,31 @@ def test_shopify_node_and_nodes_resolve_gids(seeded_shop):
     }""", {"id": pid, "ids": [pid, vid, "gid://shopify/Product/1"]})
     assert found["node"]["id"] == pid and found["node"]["title"]
     assert [n and n["__typename"] for n in found["nodes"]] == ["Product", "ProductVariant", None]
+
+
+def test_without_read_all_orders_only_the_last_60_days_of_orders_show(seeded_shop):
+    """An app installed without `read_all_orders` sees orders created in the last 60 days only, in lists,
+    counts, bulk queries and `order(id:)`; `currentAppInstallation.accessScopes` and the REST scopes
+    endpoint say which scopes the token has."""
+    from sandbox.models import SandboxStore
+
+    every = seeded_shop.data("{ orders(first: 250) { nodes { id createdAt } } ordersCount { count } "
+                             "currentAppInstallation { accessScopes { handle } } }")
+    assert "read_all_orders" in {s["handle"] for s in every["currentAppInstallation"]["accessScopes"]}
+    store = SandboxStore.objects.get(platform="shopify", name="seeded-shop")
+    store.settings = {**store.settings, "withheld_scopes": ["read_all_orders"]}
+    store.save(update_fields=["settings"])
+    recent = seeded_shop.data("{ orders(first: 250) { nodes { id createdAt } } ordersCount { count } "
+                              "currentAppInstallation { accessScopes { handle } } }")
+    assert "read_all_orders" not in {s["handle"] for s in recent["currentAppInstallation"]["accessScopes"]}
+    scopes = requests.get(f"{seeded_shop.described['base_url']}/admin/oauth/access_scopes.json",
+                          headers={"X-Shopify-Access-Token": seeded_shop.token}, timeout=10).json()
+    assert "read_all_orders" not in {s["handle"] for s in scopes["access_scopes"]}
+    cutoff = (datetime.now(UTC) - timedelta(days=60)).isoformat()
+    expected = [o["id"] for o in every["orders"]["nodes"] if o["createdAt"] >= cutoff]
+    assert 0 < len(expected) < len(every["orders"]["nodes"]) == every["ordersCount"]["count"]
+    assert [o["id"] for o in recent["orders"]["nodes"]] == expected
+    assert recent["ordersCount"]["count"] == len(expected)
+    hidden = next(o["id"] for o in every["orders"]["nodes"] if o["id"] not in expected)
+    assert seeded_shop.data("query($id: ID!) { order(id: $id) { id } node(id: $id) { id } }",
+                            {"id": hidden}) == {"order": None, "node": None}
