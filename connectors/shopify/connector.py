@@ -1359,45 +1359,55 @@ class ShopifyConnector(Connector):
             order = data.get("order")
             if not order:
                 return WriteResult(source_id=item.source_id, error="The order no longer exists on Shopify.")
-            open_orders = [fo for fo in order["fulfillmentOrders"]["nodes"] if fo["status"] not in CLOSED_FO
-                           and any(li["remainingQuantity"] > 0 for li in fo["lineItems"]["nodes"])]
-            plan = _status_plan(order, item.status) if "status" in wanted else _StatusPlan()
-            warnings += plan.warnings
-            if plan.mark_paid:
-                ops.append(_Op("orderMarkAsPaid", {"input": ("OrderMarkAsPaidInput!", {"id": order["id"]})},
-                               f"order {{ id }} {USER_ERRORS}", key="paid"))
-            known = {t["number"] for f in order["fulfillments"] for t in f["trackingInfo"]}
-            new = [s for s in item.shipments if s.tracking_number not in known] if new_shipments else []
-            if new and plan.cancel:
-                warnings.append("Tracking numbers not written: the order is being cancelled.")
-            elif (new or plan.fulfill) and open_orders:
-                fulfillment: dict[str, Any] = {
-                    "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]} for fo in open_orders],
-                    "notifyCustomer": False}
-                if new:
-                    fulfillment["trackingInfo"] = {"numbers": [s.tracking_number for s in new],
-                                                   "company": new[0].carrier or None}
-                    if new[0].tracking_url:
-                        fulfillment["trackingInfo"]["url"] = new[0].tracking_url
-                ops.append(_Op("fulfillmentCreate", {"fulfillment": ("FulfillmentInput!", fulfillment)},
-                               f"fulfillment {{ id }} {USER_ERRORS}", key="fulfillment"))
-            elif new and order["fulfillments"]:
-                ops.append(self._add_tracking(order["fulfillments"], new))
-            elif new:
-                warnings.append("Tracking numbers not written: the order has nothing left to fulfill and no "
-                                "fulfillment to carry them on Shopify.")
-            if plan.cancel:
-                ops.append(_Op("orderCancel", {
-                    "orderId": ("ID!", order["id"]), "reason": ("OrderCancelReason!", "OTHER"),
-                    "restock": ("Boolean!", False), "notifyCustomer": ("Boolean", False),
-                    "refundMethod": ("OrderCancelRefundMethodInput",
-                                     {"originalPaymentMethodsRefund": plan.refund}),
-                    "staffNote": ("String", "Cancelled on the source store; carried over by Cartmigrate.")},
-                    "job { id } userErrors: orderCancelUserErrors { field message }", key="cancel"))
+            more, warnings = self._status_and_tracking_ops(order, item, status="status" in wanted,
+                                                           tracking=new_shipments)
+            ops += more
         errors = [error for _, error in self._mutate(ops) if error]
         if errors:
             return WriteResult(source_id=item.source_id, error="; ".join(errors))
         return WriteResult(source_id=item.source_id, target_id=target_id, warnings=warnings)
+
+    def _status_and_tracking_ops(self, order: dict[str, Any], item: Order, *, status: bool, tracking: bool
+                                 ) -> tuple[list[_Op], list[str]]:
+        """The mutations that move `order` (as read from Shopify) to `item.status` (see `_status_plan`) and
+        give it `item.shipments`' new tracking numbers, in the order they must run; and the warnings."""
+        open_orders = [fo for fo in order["fulfillmentOrders"]["nodes"] if fo["status"] not in CLOSED_FO
+                       and any(li["remainingQuantity"] > 0 for li in fo["lineItems"]["nodes"])]
+        plan = _status_plan(order, item.status) if status else _StatusPlan()
+        warnings = list(plan.warnings)
+        ops: list[_Op] = []
+        if plan.mark_paid:
+            ops.append(_Op("orderMarkAsPaid", {"input": ("OrderMarkAsPaidInput!", {"id": order["id"]})},
+                           f"order {{ id }} {USER_ERRORS}", key="paid"))
+        known = {t["number"] for f in order["fulfillments"] for t in f["trackingInfo"]}
+        new = [s for s in item.shipments if s.tracking_number not in known] if tracking else []
+        if new and plan.cancel:
+            warnings.append("Tracking numbers not written: the order is being cancelled.")
+        elif (new or plan.fulfill) and open_orders:
+            fulfillment: dict[str, Any] = {
+                "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]} for fo in open_orders],
+                "notifyCustomer": False}
+            if new:
+                fulfillment["trackingInfo"] = {"numbers": [s.tracking_number for s in new],
+                                               "company": new[0].carrier or None}
+                if new[0].tracking_url:
+                    fulfillment["trackingInfo"]["url"] = new[0].tracking_url
+            ops.append(_Op("fulfillmentCreate", {"fulfillment": ("FulfillmentInput!", fulfillment)},
+                           f"fulfillment {{ id }} {USER_ERRORS}", key="fulfillment"))
+        elif new and order["fulfillments"]:
+            ops.append(self._add_tracking(order["fulfillments"], new))
+        elif new:
+            warnings.append("Tracking numbers not written: the order has nothing left to fulfill and no "
+                            "fulfillment to carry them on Shopify.")
+        if plan.cancel:
+            ops.append(_Op("orderCancel", {
+                "orderId": ("ID!", order["id"]), "reason": ("OrderCancelReason!", "OTHER"),
+                "restock": ("Boolean!", False), "notifyCustomer": ("Boolean", False),
+                "refundMethod": ("OrderCancelRefundMethodInput",
+                                 {"originalPaymentMethodsRefund": plan.refund}),
+                "staffNote": ("String", "Cancelled on the source store; carried over by Cartmigrate.")},
+                "job { id } userErrors: orderCancelUserErrors { field message }", key="cancel"))
+        return ops, warnings
 
     @classmethod
     def _add_tracking(cls, fulfillments: list[dict[str, Any]], new: list[Shipment]) -> _Op:
