@@ -27,9 +27,10 @@ the variant's `file` in `productSet`, also listed once in the product's `files` 
 
 Field patches (smart update): products through productSet/inventorySetQuantities, customers through
 customerUpdate, orders through orderUpdate plus, for `status`, orderMarkAsPaid
-[shopify.dev/docs/api/admin-graphql/latest/mutations/orderMarkAsPaid], a fulfillment, or orderCancel
+[shopify.dev/docs/api/admin-graphql/latest/mutations/orderMarkAsPaid], a fulfillment, orderCancel
 [.../mutations/orderCancel] (`refundMethod`, nothing restocked, no customer notification; Shopify cancels
-only orders with nothing fulfilled); a status Shopify cannot reach is a warning (`_status_plan`).
+only orders with nothing fulfilled) or, for a shipped order refunded, refundCreate [.../mutations/refundCreate]
+of what was paid; a status Shopify cannot reach is a warning (`_status_plan`).
 
 Reading pages: cursor pagination (`first`/`after`, checkpoint `{"after": cursor}`), sorted by id; with
 `modified_since` the search `updated_at:>='...'` sorted by UPDATED_AT [shopify.dev/docs/api/usage/search-syntax].
@@ -57,6 +58,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import requests
@@ -244,6 +246,7 @@ class _StatusPlan:
 
     def __init__(self) -> None:
         self.mark_paid = self.fulfill = self.cancel = self.refund = False
+        self.refunds: list[tuple[str, str, Decimal]] = []  # refundCreate: (parent transaction, gateway, amount)
         self.warnings: list[str] = []
 
 
@@ -257,10 +260,15 @@ def _status_plan(order: dict[str, Any], wanted: str) -> _StatusPlan:
     if order.get("cancelledAt"):
         plan.warnings.append(f"Status not changed to {wanted}: the order is cancelled on Shopify ({current}), "
                              "which cannot be undone.")
+    elif wanted == "refunded" and fulfilled:
+        plan.refunds = _refundable(order)  # shipped: refund the money, the order stays (not cancellable)
+        if not plan.refunds:
+            plan.warnings.append("Status not changed to refunded: nothing paid on the Shopify order is left "
+                                 "to refund.")
     elif wanted in ("voided", "refunded"):
         if fulfilled:
             plan.warnings.append(f"Status not changed to {wanted}: Shopify cancels only orders with nothing "
-                                 "fulfilled; cancel its fulfillments or refund it in the Shopify admin.")
+                                 "fulfilled; cancel its fulfillments in the Shopify admin.")
         else:
             plan.cancel = True
             plan.refund = wanted == "refunded"
@@ -277,6 +285,24 @@ def _status_plan(order: dict[str, Any], wanted: str) -> _StatusPlan:
         plan.warnings.append(f"Status not changed to {wanted}: Shopify's API cannot set an order to {wanted} "
                              f"after it was created (it is {current}).")
     return plan
+
+
+def _refundable(order: dict[str, Any]) -> list[tuple[str, str, Decimal]]:
+    """(parent transaction id, gateway, amount) refunds covering what was paid and not yet refunded,
+    taken from the successful SALE/CAPTURE transactions in order."""
+    def amount(t: dict[str, Any]) -> Decimal:
+        return Decimal(str(((t.get("amountSet") or {}).get("shopMoney") or {}).get("amount") or 0))
+
+    done = [t for t in order.get("transactions") or [] if t.get("status") == "SUCCESS"]
+    left = sum((amount(t) for t in done if t.get("kind") in ("SALE", "CAPTURE")), Decimal(0)) - sum(
+        (amount(t) for t in done if t.get("kind") == "REFUND"), Decimal(0))
+    out = []
+    for t in done:
+        if t.get("kind") in ("SALE", "CAPTURE") and left > 0:
+            share = min(amount(t), left)
+            out.append((t["id"], t.get("gateway") or "manual", share))
+            left -= share
+    return out
 
 
 class _Op:
@@ -1351,7 +1377,9 @@ class ShopifyConnector(Connector):
         new_shipments = "shipments" in wanted and bool(item.shipments)
         if new_shipments or "status" in wanted:
             data = self._graphql("""query($id: ID!) { order(id: $id) { id cancelledAt displayFinancialStatus
-                displayFulfillmentStatus fulfillments(first: 20) {
+                displayFulfillmentStatus transactions(first: 20) { id kind status gateway
+                  amountSet { shopMoney { amount } } }
+                fulfillments(first: 20) {
                 id status trackingInfo(first: 10) { company number url } }
                 fulfillmentOrders(first: 5) { nodes { id status
                   lineItems(first: 100) { nodes { id remainingQuantity } } } }
@@ -1399,6 +1427,14 @@ class ShopifyConnector(Connector):
         elif new:
             warnings.append("Tracking numbers not written: the order has nothing left to fulfill and no "
                             "fulfillment to carry them on Shopify.")
+        if plan.refunds:
+            ops.append(_Op("refundCreate", {"input": ("RefundInput!", {
+                "orderId": order["id"], "notify": False,
+                "note": "Refunded on the source store; carried over by Cartmigrate.",
+                "transactions": [{"orderId": order["id"], "parentId": parent, "gateway": gateway,
+                                  "amount": str(amount), "kind": "REFUND"}
+                                 for parent, gateway, amount in plan.refunds]})},
+                f"refund {{ id }} {USER_ERRORS}", key="refund"))
         if plan.cancel:
             ops.append(_Op("orderCancel", {
                 "orderId": ("ID!", order["id"]), "reason": ("OrderCancelReason!", "OTHER"),

@@ -1,7 +1,7 @@
 """Customer and order mutations: customerCreate / customerUpdate / customerDelete, orderCreate (the
 historical import: name, processedAt, statuses, lines, addresses, taxes, discounts, shipping, transactions,
-fulfillment with tracking), orderUpdate, orderDelete, orderMarkAsPaid, orderCancel, fulfillmentCreate,
-fulfillmentTrackingInfoUpdate."""
+fulfillment with tracking), orderUpdate, orderDelete, orderMarkAsPaid, orderCancel, refundCreate,
+fulfillmentCreate, fulfillmentTrackingInfoUpdate."""
 import re
 from decimal import Decimal
 
@@ -9,7 +9,7 @@ from django.db.models import F
 
 from ..models import SandboxSequence
 from . import render
-from .common import Ctx, gid, gid_id, iso, money, parse_when, user_error
+from .common import Ctx, gid, gid_id, iso, money, money_bag, parse_when, user_error
 from .data import new_ids, record_create, record_get, record_save, records
 from .mutate import metafield_errors, metafields_write, mutation
 
@@ -645,3 +645,64 @@ def order_cancel(ctx: Ctx, orderId, reason, restock, notifyCustomer=None, refund
     record_save(ctx, record)
     return {"job": {"id": gid("Job", f"order-cancel-{record.record_id}"), "done": True},
             "orderCancelUserErrors": [], "userErrors": []}
+
+
+@mutation("refundCreate", "write_orders")
+def refund_create(ctx: Ctx, input):
+    """Refund money of an order: each transaction must be a REFUND whose `parentId` is one of the order's
+    successful SALE/CAPTURE transactions, and together they may not exceed what was paid less what was
+    refunded (unless `allowOverRefunding`). The financial status follows the transactions (REFUNDED or
+    PARTIALLY_REFUNDED). `refundLineItems` and `shipping` are recorded on the refund; nothing is
+    restocked (historical imports do not move inventory)."""
+    def refused(field: list, message: str) -> dict:
+        return {"order": None, "refund": None, "userErrors": [user_error(["input", *field], message)]}
+
+    record = record_get(ctx, "orders", gid_id(input.get("orderId"), "Order"))
+    if record is None:
+        return refused(["orderId"], "Order does not exist")
+    data = dict(record.data)
+    transactions = list(data.get("transactions") or [])
+    parents = {t["id"]: t for t in transactions if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS"}
+    paid, refunded = _paid_and_refunded(transactions)
+    wanted = input.get("transactions") or []
+    if not wanted:
+        return refused(["transactions"], "Refund must include at least one transaction.")
+    made = []
+    for i, t in enumerate(wanted):
+        if t.get("kind") != "REFUND":
+            return refused(["transactions", str(i), "kind"], "Transaction kind must be refund.")
+        if gid_id(t.get("orderId"), "Order") != record.record_id:
+            return refused(["transactions", str(i), "orderId"], "Transaction must belong to the refunded order.")
+        parent = parents.get(gid_id(t.get("parentId"), "OrderTransaction"))
+        if parent is None:
+            return refused(["transactions", str(i), "parentId"], "Parent transaction does not exist.")
+        try:
+            amount = Decimal(money(t.get("amount")))
+        except ValueError:
+            return refused(["transactions", str(i), "amount"], "Amount is invalid.")
+        if amount <= 0:
+            return refused(["transactions", str(i), "amount"], "Amount must be greater than 0.")
+        made.append({**_transaction(ctx, "REFUND", amount), "gateway": t.get("gateway") or parent["gateway"]})
+    total_refund = sum((Decimal(t["amount"]) for t in made), Decimal(0))
+    if refunded + total_refund > paid and not input.get("allowOverRefunding"):
+        return refused(["transactions"], f"Refund amount {money(total_refund)} is greater than the net payment "
+                                         f"received {money(paid - refunded)}.")
+    transactions += made
+    data["transactions"] = transactions
+    data["financialStatus"] = _financial_status(transactions, Decimal((data.get("totals") or {}).get("total") or 0))
+    data["totals"] = {**(data.get("totals") or {}), "refunded": money(refunded + total_refund)}
+    refund = {"id": new_ids(ctx)[0], "note": input.get("note"), "createdAt": iso(ctx.now),
+              "amount": money(total_refund), "transactionIds": [t["id"] for t in made],
+              "lineItems": [{"lineItemId": gid_id(li.get("lineItemId"), "LineItem"), "quantity": li.get("quantity")}
+                            for li in input.get("refundLineItems") or []],
+              "shipping": input.get("shipping")}
+    data["refunds"] = [*(data.get("refunds") or []), refund]
+    record.data = data
+    record.status = data["financialStatus"]
+    record_save(ctx, record)
+    currency = data.get("currencyCode") or ctx.currency
+    return {"order": render.order(ctx, record), "userErrors": [],
+            "refund": {"__typename": "Refund", "id": gid("Refund", refund["id"]), "note": refund["note"],
+                       "createdAt": refund["createdAt"],
+                       "totalRefundedSet": money_bag(refund["amount"], currency,
+                                                     data.get("presentmentCurrencyCode") or currency)}}

@@ -531,9 +531,9 @@ def test_variant_images_reach_shopify_as_product_media_linked_to_their_variants(
 
 def test_order_status_updates_mark_paid_fulfil_cancel_and_refund_or_say_why_not(shopify_store_factory):
     """A smart update's order status on Shopify: pending -> paid (orderMarkAsPaid), -> fulfilled (paid and
-    one fulfillment, with the new tracking), -> voided / refunded (orderCancel, with a refund or not). What
-    Shopify's API cannot do (a fulfilled order cancelled, a paid one set back to pending) is a warning and
-    nothing is written."""
+    one fulfillment, with the new tracking), -> voided / refunded (orderCancel, with a refund or not), a
+    fulfilled order -> refunded (refundCreate of what was paid). What Shopify's API cannot do (a fulfilled
+    order cancelled, a paid one set back to pending) is a warning and nothing is written."""
     from connectors.entities import Order, OrderLine, Shipment
 
     desc = shopify_store_factory("statuses")
@@ -562,11 +562,15 @@ def test_order_status_updates_mark_paid_fulfil_cancel_and_refund_or_say_why_not(
     assert move(2, "voided").ok and connector.get(E.ORDER, ids[2]).status == "voided"
     assert move(3, "refunded").ok and connector.get(E.ORDER, ids[3]).status == "refunded"
 
-    refused = move(4, "refunded")
+    refused = move(4, "voided")
     assert refused.ok and refused.warnings == [
-        "Status not changed to refunded: Shopify cancels only orders with nothing fulfilled; cancel its "
-        "fulfillments or refund it in the Shopify admin."]
+        "Status not changed to voided: Shopify cancels only orders with nothing fulfilled; cancel its "
+        "fulfillments in the Shopify admin."]
     assert connector.get(E.ORDER, ids[4]).status == "fulfilled"
+    refunded = move(4, "refunded")  # shipped: the money is refunded (refundCreate), the order stays
+    assert refunded.ok and not refunded.warnings, (refunded.error, refunded.warnings)
+    assert connector.get(E.ORDER, ids[4]).status == "refunded"
+    assert move(4, "refunded").warnings == []  # already there: nothing to do
     back = move(5, "pending")
     assert back.ok and back.warnings == ["Status not changed to pending: Shopify's API cannot set an order to "
                                          "pending after it was created (it is paid)."]

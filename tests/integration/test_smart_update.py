@@ -176,8 +176,8 @@ def test_smart_update_to_shopify_carries_stock_status_and_tracking(owner, woo_st
                                                                    start_worker):
     """WooCommerce -> Shopify. Order statuses move the way Shopify's API allows: paid by orderMarkAsPaid,
     completed by a fulfillment carrying the new tracking, cancelled / refunded by orderCancel (with a
-    refund); fulfilled orders get the new number on the fulfillment they have
-    (fulfillmentTrackingInfoUpdate)."""
+    refund) before shipping, refunded by refundCreate after; fulfilled orders get the new number on the
+    fulfillment they have (fulfillmentTrackingInfoUpdate)."""
     from connectors.shopify import ShopifyConnector
     from connectors.woocommerce.connector import WooCommerceConnector
     from sandbox.models import SandboxStore
@@ -201,7 +201,7 @@ def test_smart_update_to_shopify_carries_stock_status_and_tracking(owner, woo_st
                 + [(o, {"status": "completed"}) for o in paid[:3]]
                 + [(o, {"status": "cancelled", "tracked": False}) for o in paid[3:5]]
                 + [(paid[5], {"status": "refunded", "tracked": False})]
-                + [(o, {}) for o in fulfilled])
+                + [(fulfilled[0], {"status": "refunded"}), (fulfilled[1], {})])
 
     def target_status(status):  # the wizard's default mapping: the first Shopify status of that meaning
         return ShopifyConnector.default_status_for(WooCommerceConnector.order_statuses[status])

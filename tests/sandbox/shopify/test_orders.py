@@ -202,6 +202,39 @@ def test_order_mark_as_paid_and_cancel(shop):
                                                  "code": "NOT_FOUND"}]
 
 
+def test_refund_create_refunds_money_against_a_parent_transaction(shop):
+    shipped = shop.data(ORDER_CREATE, {"order": {
+        "financialStatus": "PAID", "fulfillmentStatus": "FULFILLED",
+        "lineItems": [{"title": "x", "quantity": 2, "priceSet": _money("5.00")}],
+        "transactions": [{"kind": "SALE", "status": "SUCCESS", "gateway": "stripe", "amountSet": _money("10.00")}],
+    }})["orderCreate"]["order"]
+    sale = shipped["transactions"][0]
+    sale_id = shop.data("query($id: ID!) { order(id: $id) { transactions { id } } }",
+                        {"id": shipped["id"]})["order"]["transactions"][0]["id"]
+    refund = """mutation($i: RefundInput!) { refundCreate(input: $i) {
+        refund { id note totalRefundedSet { shopMoney { amount } } }
+        order { displayFinancialStatus displayFulfillmentStatus cancelledAt totalRefundedSet { shopMoney { amount } } }
+        userErrors { field message } } }"""
+
+    def tx(amount, parent=sale_id, kind="REFUND"):
+        return {"orderId": shipped["id"], "parentId": parent, "amount": amount, "gateway": sale["gateway"],
+                "kind": kind}
+
+    too_much = shop.data(refund, {"i": {"orderId": shipped["id"], "transactions": [tx("10.01")]}})["refundCreate"]
+    assert too_much["refund"] is None and too_much["userErrors"][0]["field"] == ["input", "transactions"]
+    orphan = shop.data(refund, {"i": {"orderId": shipped["id"], "transactions": [tx("1.00", parent=shipped["id"])]}})
+    assert orphan["refundCreate"]["userErrors"] == [
+        {"field": ["input", "transactions", "0", "parentId"], "message": "Parent transaction does not exist."}]
+    part = shop.data(refund, {"i": {"orderId": shipped["id"], "note": "damaged", "transactions": [tx("4.00")]}})
+    assert part["refundCreate"]["userErrors"] == []
+    assert part["refundCreate"]["refund"]["note"] == "damaged"
+    assert part["refundCreate"]["order"]["displayFinancialStatus"] == "PARTIALLY_REFUNDED"
+    rest = shop.data(refund, {"i": {"orderId": shipped["id"], "transactions": [tx("6.00")]}})["refundCreate"]
+    assert rest["userErrors"] == [] and rest["refund"]["totalRefundedSet"]["shopMoney"]["amount"] == "6.00"
+    assert rest["order"] == {"displayFinancialStatus": "REFUNDED", "displayFulfillmentStatus": "FULFILLED",
+                             "cancelledAt": None, "totalRefundedSet": {"shopMoney": {"amount": "10.00"}}}
+
+
 def test_order_update_and_delete(shop):
     order = shop.data(ORDER_CREATE, {"order": {"lineItems": [{"title": "x", "quantity": 1,
                                                               "priceSet": _money("3.00")}]}})["orderCreate"]["order"]
