@@ -272,6 +272,9 @@ def _status_plan(order: dict[str, Any], wanted: str) -> _StatusPlan:
         else:
             plan.cancel = True
             plan.refund = wanted == "refunded"
+    elif wanted in ("paid", "fulfilled") and financial in ("refunded", "partially_refunded"):
+        plan.warnings.append(f"Status not changed to {wanted}: the order is {financial} on Shopify, and a "
+                             "refund cannot be taken back.")
     elif wanted in ("paid", "fulfilled"):
         plan.mark_paid = financial in ("pending", "authorized", "partially_paid", "expired")
         plan.fulfill = wanted == "fulfilled"

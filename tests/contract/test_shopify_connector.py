@@ -571,6 +571,8 @@ def test_order_status_updates_mark_paid_fulfil_cancel_and_refund_or_say_why_not(
     assert refunded.ok and not refunded.warnings, (refunded.error, refunded.warnings)
     assert connector.get(E.ORDER, ids[4]).status == "refunded"
     assert move(4, "refunded").warnings == []  # already there: nothing to do
+    assert move(4, "fulfilled").warnings == ["Status not changed to fulfilled: the order is refunded on Shopify, "
+                                             "and a refund cannot be taken back."]
     back = move(5, "pending")
     assert back.ok and back.warnings == ["Status not changed to pending: Shopify's API cannot set an order to "
                                          "pending after it was created (it is paid)."]
