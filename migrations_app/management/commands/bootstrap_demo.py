@@ -1,5 +1,6 @@
-"""`make run` calls this: a demo account and two sandbox WooCommerce stores (seeded source, empty target),
-registered as stores of the demo account's organization. Idempotent: a second call reuses them."""
+"""`make run` calls this: a demo account and three sandbox stores (a seeded WooCommerce source, an empty
+WooCommerce target and an empty Shopify target), registered as stores of the demo account's organization.
+Idempotent: a second call reuses them."""
 import json
 import secrets
 
@@ -15,7 +16,7 @@ DEMO_EMAIL = "demo@cartmigrate.local"
 
 
 class Command(BaseCommand):
-    help = "Create the demo account and two seeded sandbox WooCommerce stores; print how to use them."
+    help = "Create the demo account and its sandbox stores (WooCommerce source, WooCommerce and Shopify targets)."
 
     def add_arguments(self, parser):
         parser.add_argument("--products", type=int, default=60)
@@ -40,13 +41,14 @@ class Command(BaseCommand):
             sandbox_seed(source_store, products=products, customers=customers, orders=orders,
                          languages=["en", "fr"], seed=1)
         target_store = sandbox_store_create(platform="woocommerce", name="demo-target", languages=("en", "fr"))
+        shopify_store = sandbox_store_create(platform="shopify", name="demo-shopify", languages=("en", "fr"))
         described = {}
-        for role, sb in (("source", source_store), ("target", target_store)):
+        for role, sb in (("source", source_store), ("target", target_store), ("Shopify target", shopify_store)):
             info = sandbox_store_describe(sb, site_url=settings.MIGRATOR_SITE_URL)
             described[role] = info
             store = Store.objects.filter(organization=org, url=info["base_url"]).first()
             if store is None:
-                store = store_create(organization=org, platform="woocommerce", url=info["base_url"],
+                store = store_create(organization=org, platform=sb.platform, url=info["base_url"],
                                      credentials=info["credentials"])
             info["store_id"] = str(store.pk)
 
@@ -58,14 +60,19 @@ class Command(BaseCommand):
         shown = password or f"(unchanged; reset with: python manage.py changepassword {DEMO_EMAIL})"
         self.stdout.write(f"  Password:   {shown}")
         self.stdout.write(f"  API token:  {token}   (Authorization: Token <key>; try {site}/api/docs/)")
-        for role in ("source", "target"):
-            info = described[role]
-            self.stdout.write(f"  {role.capitalize()} store: {info['base_url']}  (store id {info['store_id']})")
-            self.stdout.write(f"      consumer key {info['credentials']['consumer_key']}"
-                              f"  secret {info['credentials']['consumer_secret']}")
+        for role, info in described.items():
+            label = role[0].upper() + role[1:]
+            self.stdout.write(f"  {label} store: {info['base_url']}  (store id {info['store_id']})")
+            credentials = info["credentials"]
+            if "access_token" in credentials:
+                self.stdout.write(f"      Admin API access token {credentials['access_token']}")
+            else:
+                self.stdout.write(f"      consumer key {credentials['consumer_key']}"
+                                  f"  secret {credentials['consumer_secret']}")
         self.stdout.write(
             "\n  Next: POST /api/v1/stores/<id>/check/ for both stores, POST /api/v1/migrations/ with their ids,"
             "\n  then POST /api/v1/migrations/<id>/runs/ {\"kind\": \"demo\"} and watch GET /api/v1/runs/<id>/.\n"
         )
         self.stdout.write(json.dumps({"source": described["source"]["base_url"],
-                                      "target": described["target"]["base_url"]}))
+                                      "target": described["target"]["base_url"],
+                                      "shopify_target": described["Shopify target"]["base_url"]}))
