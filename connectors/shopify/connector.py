@@ -1442,7 +1442,7 @@ class ShopifyConnector(Connector):
             ops.append(_Op("orderCancel", {
                 "orderId": ("ID!", order["id"]), "reason": ("OrderCancelReason!", "OTHER"),
                 "restock": ("Boolean!", False), "notifyCustomer": ("Boolean", False),
-                "refundMethod": ("OrderCancelRefundMethodInput",
+                "refundMethod": ("OrderCancelRefundMethodInput!",  # non-null: required from 2026-07
                                  {"originalPaymentMethodsRefund": plan.refund}),
                 "staffNote": ("String", "Cancelled on the source store; carried over by Cartmigrate.")},
                 "job { id } userErrors: orderCancelUserErrors { field message }", key="cancel"))
