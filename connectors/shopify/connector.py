@@ -160,6 +160,18 @@ CUSTOMER_FIELDS = """id email firstName lastName phone tags createdAt updatedAt
   addresses(first: 5) { firstName lastName company address1 address2 city provinceCode zip countryCodeV2 phone }"""
 MONEY = "{ shopMoney { amount currencyCode } }"
 ORDER_LINES = 10
+# An order's shipping lines, transactions and fulfillments with their tracking, as read in a list page;
+# `_complete_order_lists` reads them again, whole, for an order that fills one of these lists.
+ORDER_LIST_ITEMS = 5
+
+
+def order_lists(shipping: int, transactions: int, fulfillments: int, tracking: int) -> str:
+    return f"""shippingLines(first: {shipping}) {{ pageInfo {{ hasNextPage }} nodes {{ title code
+    originalPriceSet {MONEY} }} }}
+  transactions(first: {transactions}) {{ kind status gateway authorizationCode processedAt }}
+  fulfillments(first: {fulfillments}) {{ createdAt trackingInfo(first: {tracking}) {{ company number url }} }}"""
+
+
 ORDER_FIELDS = f"""id name email note createdAt updatedAt processedAt cancelledAt currencyCode
   displayFinancialStatus displayFulfillmentStatus discountCodes
   customer {{ id }}
@@ -171,9 +183,7 @@ ORDER_FIELDS = f"""id name email note createdAt updatedAt processedAt cancelledA
   lineItems(first: {ORDER_LINES}) {{ pageInfo {{ hasNextPage }} nodes {{ id name title sku quantity
     originalUnitPriceSet {MONEY} originalTotalSet {MONEY} discountedTotalSet {MONEY}
     variant {{ id product {{ id hasOnlyDefaultVariant }} }} }} }}
-  shippingLines(first: 3) {{ nodes {{ title code originalPriceSet {MONEY} }} }}
-  transactions(first: 5) {{ kind status gateway authorizationCode processedAt }}
-  fulfillments(first: 5) {{ createdAt trackingInfo(first: 5) {{ company number url }} }}"""
+  {order_lists(3, ORDER_LIST_ITEMS, ORDER_LIST_ITEMS, ORDER_LIST_ITEMS)}"""
 # A discount's items as read in a list page; more than this many are fetched by `_complete_coupon_items`.
 COUPON_ITEMS = 10
 COUPON_ITEM_FIELDS = {"products": "id", "productVariants": "product { id }", "collections": "id"}
@@ -815,6 +825,8 @@ class ShopifyConnector(Connector):
                 self._complete_product_lists(node)
             if entity == E.ORDER and node.get("lineItems", {}).get("pageInfo", {}).get("hasNextPage"):
                 self._complete_lines(node)
+            if entity == E.ORDER and _fills_a_list(node):
+                self._complete_order_lists(node)
             if entity == E.COUPON:
                 self._complete_coupon_items(node)
             try:
@@ -864,6 +876,14 @@ class ShopifyConnector(Connector):
                         .get("items") or {}).get(field) or {"nodes": [], "pageInfo": {}}
                 connection["nodes"].extend(more["nodes"])
                 connection["pageInfo"] = more["pageInfo"]
+
+    def _complete_order_lists(self, node: dict[str, Any]) -> None:
+        """An order with more shipping lines, transactions, fulfillments or tracking numbers than a list
+        page reads: read those lists again, whole (rare: a few parcels, a few payments)."""
+        # ~730 points: under the 1000 maximum (fulfillments x tracking numbers multiply)
+        data = self._graphql(f"""query($id: ID!) {{ order(id: $id) {{ {order_lists(50, 50, 25, 20)} }} }}""",
+                             {"id": node["id"]})
+        node.update(data["order"] or {})
 
     def _complete_lines(self, node: dict[str, Any]) -> None:
         data = self._graphql(f"""query($id: ID!) {{ order(id: $id) {{ lineItems(first: 100) {{ nodes {{
@@ -1687,6 +1707,15 @@ def _filter(entity: EntityType, modified_since: datetime | None) -> tuple[str | 
     """The search filter and sort of a list read: changes since a moment sorted by UPDATED_AT, else all by ID."""
     query_text = f"updated_at:>='{mappers.format_time(modified_since)}'" if modified_since else None
     return query_text, "UPDATED_AT" if modified_since and entity in SORT_UPDATED else "ID"
+
+
+def _fills_a_list(order: dict[str, Any]) -> bool:
+    """Whether a list page may have cut one of the order's lists short (see ORDER_LIST_ITEMS)."""
+    if ((order.get("shippingLines") or {}).get("pageInfo") or {}).get("hasNextPage"):
+        return True
+    fulfillments = order.get("fulfillments") or []
+    return (len(order.get("transactions") or []) >= ORDER_LIST_ITEMS or len(fulfillments) >= ORDER_LIST_ITEMS
+            or any(len(f.get("trackingInfo") or []) >= ORDER_LIST_ITEMS for f in fulfillments))
 
 
 def _over_bucket(cost: dict[str, Any] | None) -> tuple[int, int] | None:

@@ -194,6 +194,32 @@ def test_an_order_shipped_in_several_parcels_keeps_every_tracking_number(shopify
     assert several.status == "fulfilled"
 
 
+def test_a_paginated_read_completes_an_orders_shipping_lines_and_tracking_past_a_list_page(shopify_store_factory):
+    """A list page reads 3 shipping lines and 5 tracking numbers of an order; one with more is read again."""
+    from connectors.entities import Order, OrderLine, Shipment, ShippingLine
+    from connectors.shopify.connector import ORDER_LIST_ITEMS
+
+    desc = shopify_store_factory("long-orders")
+    generous("long-orders")
+    connector = connect(desc)
+    connector.bulk_read_min = 10 ** 9
+    (product,) = connector.create(E.PRODUCT, [Product(source_id="1", name="Crate", sku="CRATE", price=Decimal(4))])
+    line = OrderLine(product_id=product.target_id, name="Crate", quantity=9, price=Decimal(4), subtotal=Decimal(36),
+                     total=Decimal(36))
+    parcels = [Shipment(tracking_number=f"1ZP{k}", carrier="UPS") for k in range(ORDER_LIST_ITEMS + 2)]
+    shipping = [ShippingLine(method=f"m{k}", title=f"Leg {k}", total=Decimal(1)) for k in range(4)]
+    orders = [Order(source_id="big", number="8001", status="fulfilled", total=Decimal(40), lines=[line],
+                    shipments=parcels, shipping_lines=shipping, shipping_total=Decimal(4)),
+              Order(source_id="small", number="8002", status="fulfilled", total=Decimal(40), lines=[line],
+                    shipments=parcels[:1], shipping_lines=shipping[:1], shipping_total=Decimal(1))]
+    made = connector.create(E.ORDER, orders)
+    assert all(r.ok for r in made), [r.error for r in made]
+    read = {o.number: o for o in read_all(connector, E.ORDER)[0]}
+    assert [s.tracking_number for s in read["8001"].shipments] == [p.tracking_number for p in parcels]
+    assert [s.title for s in read["8001"].shipping_lines] == [s.title for s in shipping]
+    assert [s.tracking_number for s in read["8002"].shipments] == ["1ZP0"]
+
+
 def test_a_product_is_found_again_by_its_source_sku_as_a_custom_id(shopify_store_factory):
     """The parent SKU of a variable product is no variant's SKU, so the SKU search cannot find it: the
     connector keeps it in an `id` metafield whose definition it creates first (unique values), and finds the
