@@ -255,7 +255,7 @@ class _StatusPlan:
     refund or not); `warnings` for the moves Shopify's API cannot make."""
 
     def __init__(self) -> None:
-        self.mark_paid = self.fulfill = self.cancel = self.refund = False
+        self.mark_paid = self.fulfill = self.cancel = self.cancel_refunds = False
         self.refunds: list[tuple[str, str, Decimal]] = []  # refundCreate: (parent transaction, gateway, amount)
         self.warnings: list[str] = []
 
@@ -281,7 +281,7 @@ def _status_plan(order: dict[str, Any], wanted: str) -> _StatusPlan:
                                  "fulfilled; cancel its fulfillments in the Shopify admin.")
         else:
             plan.cancel = True
-            plan.refund = wanted == "refunded"
+            plan.cancel_refunds = wanted == "refunded"
     elif wanted in ("paid", "fulfilled") and financial in ("refunded", "partially_refunded"):
         plan.warnings.append(f"Status not changed to {wanted}: the order is {financial} on Shopify, and a "
                              "refund cannot be taken back.")
@@ -601,8 +601,8 @@ class ShopifyConnector(Connector):
             warnings.append("The access token lacks read_all_orders: Shopify shows this app only the orders of "
                             "the last 60 days, so older orders would not be migrated from this store. Grant "
                             "the scope to the app and install it again.")
-        for kind, needed, role in (("read", REQUIRED_SCOPES, "source"), ("write", REQUIRED_SCOPES, "target")):
-            missing = [f"{kind}_{scope}" for scope in needed if f"{kind}_{scope}" not in granted]
+        for kind, role in (("read", "source"), ("write", "target")):
+            missing = [f"{kind}_{scope}" for scope in REQUIRED_SCOPES if f"{kind}_{scope}" not in granted]
             if missing:
                 warnings.append(f"As the {role}, the access token lacks {', '.join(missing)}; "
                                 f"{'reading' if kind == 'read' else 'writing'} what they cover will be refused.")
@@ -717,13 +717,10 @@ class ShopifyConnector(Connector):
             return self.count(E.PRODUCT) >= self.bulk_read_min  # metafields: no date filter
         if entity not in LISTS:
             return False
-        count_field = LISTS[entity][1]
         query_text, _ = _filter(entity, modified_since)
-        if query_text is None or count_field not in FILTERED_COUNTS:
+        if query_text is None or LISTS[entity][1] not in FILTERED_COUNTS:
             return self.count(entity) >= self.bulk_read_min
-        data = self._graphql(f"query($q: String) {{ {count_field}(query: $q) {{ count }} }}", {"q": query_text},
-                             cost=1)
-        return int((data.get(count_field) or {}).get("count") or 0) >= self.bulk_read_min
+        return self._count(entity, query_text) >= self.bulk_read_min
 
     def _unbulked(self, entity: EntityType, modified_since: datetime | None, page_size: int | None
                   ) -> Iterator[Page]:
@@ -947,8 +944,16 @@ class ShopifyConnector(Connector):
         if entity == E.BLOG_POST:
             data = self._graphql("{ blogs(first: 50) { nodes { articlesCount { count } } } }", cost=60)
             return sum(int((b.get("articlesCount") or {}).get("count") or 0) for b in data["blogs"]["nodes"])
+        return self._count(entity)
+
+    def _count(self, entity: EntityType, query_text: str | None = None) -> int:
+        """Shopify's count of an entity's list, with a `query:` search filter when one is given."""
         count_field = LISTS[entity][1]
-        data = self._graphql(f"{{ {count_field} {{ count }} }}", cost=1)
+        if query_text is None:
+            data = self._graphql(f"{{ {count_field} {{ count }} }}", cost=1)
+        else:
+            data = self._graphql(f"query($q: String) {{ {count_field}(query: $q) {{ count }} }}", {"q": query_text},
+                                 cost=1)
         return int((data.get(count_field) or {}).get("count") or 0)
 
     def get(self, entity: EntityType, record_id: str) -> Canonical | None:
@@ -1463,7 +1468,7 @@ class ShopifyConnector(Connector):
                 "orderId": ("ID!", order["id"]), "reason": ("OrderCancelReason!", "OTHER"),
                 "restock": ("Boolean!", False), "notifyCustomer": ("Boolean", False),
                 "refundMethod": ("OrderCancelRefundMethodInput!",  # non-null: required from 2026-07
-                                 {"originalPaymentMethodsRefund": plan.refund}),
+                                 {"originalPaymentMethodsRefund": plan.cancel_refunds}),
                 "staffNote": ("String", "Cancelled on the source store; carried over by Cartmigrate.")},
                 "job { id } userErrors: orderCancelUserErrors { field message }", key="cancel"))
         return ops, warnings

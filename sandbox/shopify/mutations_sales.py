@@ -161,11 +161,15 @@ def _tax_lines(lines, base: Decimal | None = None) -> list[dict]:
     return out
 
 
+def _paid_and_refunded(transactions: list[dict]) -> tuple[Decimal, Decimal]:
+    def total(kinds):
+        return sum((Decimal(t["amount"]) for t in transactions if t["kind"] in kinds and t["status"] == "SUCCESS"),
+                   Decimal(0))
+    return total(("SALE", "CAPTURE")), total(("REFUND",))
+
+
 def _financial_status(transactions: list[dict], total: Decimal) -> str:
-    paid = sum((Decimal(t["amount"]) for t in transactions
-                if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS"), Decimal(0))
-    refunded = sum((Decimal(t["amount"]) for t in transactions
-                    if t["kind"] == "REFUND" and t["status"] == "SUCCESS"), Decimal(0))
+    paid, refunded = _paid_and_refunded(transactions)
     authorized = any(t["kind"] == "AUTHORIZATION" and t["status"] == "SUCCESS" for t in transactions)
     if refunded and refunded >= paid > 0:
         return "REFUNDED"
@@ -364,8 +368,7 @@ def build_order(ctx: Ctx, order: dict, options: dict | None, errors: list) -> di
             "shippingLines": shipping, "taxLines": order_taxes, "transactions": transactions,
             "totals": {"subtotal": money(subtotal - discount_total), "tax": money(tax_total),
                        "discounts": money(discount_total), "shipping": money(shipping_total), "total": money(total),
-                       "refunded": money(sum((Decimal(t["amount"]) for t in transactions
-                                              if t["kind"] == "REFUND" and t["status"] == "SUCCESS"), Decimal(0)))},
+                       "refunded": money(_paid_and_refunded(transactions)[1])},
             "fulfillmentOrder": {"status": fo_status, "lineItems": fo_lines,
                                  "locationId": location_id or render.primary_location(ctx).record_id},
             "fulfillments": fulfillments,
@@ -560,13 +563,6 @@ def fulfillment_tracking_info_update(ctx: Ctx, fulfillmentId, trackingInfoInput,
     record.data = data
     record_save(ctx, record)
     return {"fulfillment": render.fulfillment(ctx, record, found), "userErrors": []}
-
-
-def _paid_and_refunded(transactions: list[dict]) -> tuple[Decimal, Decimal]:
-    def total(kinds):
-        return sum((Decimal(t["amount"]) for t in transactions if t["kind"] in kinds and t["status"] == "SUCCESS"),
-                   Decimal(0))
-    return total(("SALE", "CAPTURE")), total(("REFUND",))
 
 
 def _transaction(ctx: Ctx, kind: str, amount: Decimal) -> dict:
