@@ -38,13 +38,15 @@ chromium:
 ## test: the whole suite against real PostgreSQL, Redis, Celery workers and headless Chromium
 test: install-test services chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/cartmigrate} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/14} \
 	MIGRATOR_REDIS_URL=$${MIGRATOR_REDIS_URL:-redis://127.0.0.1:6379/13} \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $${PYTEST_XDIST:--n 2 --dist worksteal} $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python bench/migrate.py --products 200 --customers 200 --orders 500

@@ -107,6 +107,21 @@ class Capabilities:
         }
 
 
+@dataclass(frozen=True)
+class ComparisonRules:
+    """How a record written on this platform compares with its source (Check Result): platform facts that
+    are not differences.
+
+    - `case_insensitive`: fields the platform stores in its own case (entity -> field names): compared
+      without case;
+    - `reallocates_line_discounts`: the platform spreads an order-level discount over the lines itself with
+      its own cent rounding, so a line total a cent off is not a difference (the order total is compared
+      to the cent on its own)."""
+
+    case_insensitive: dict[EntityType, frozenset[str]] = field(default_factory=dict)
+    reallocates_line_discounts: bool = False
+
+
 @dataclass
 class StoreInfo:
     name: str
@@ -166,6 +181,48 @@ class WriteResult:
         return self.error is None and self.target_id is not None
 
 
+@dataclass(frozen=True)
+class ScannedRecord:
+    """One record of an entity on a store, as `Connector.scan` sees it: enough to count records per
+    language, find duplicates by natural key and find translations left without their original.
+
+    - `record_id`: the record's id on that store.
+    - `natural_key`: what identifies it on any store (entities.Canonical.natural_key(); categories use their
+      name path "Parent/Child", since platforms make slugs unique by suffixing a copy's slug).
+    - `language`: the language of the record's own fields ("" where the platform has no languages for it).
+    - `translation_of`: where translations are records of their own (a multilingual plugin's), a translation
+      carries the id of its group's original; "" when the group has no original in the default language any
+      more; None for an original (or a record that is not a translation).
+    - `translations`: where translations live inside the record (most GraphQL platforms), the other languages it
+      holds a translation for; None when they could not be asked (too costly, or not available).
+    """
+
+    record_id: str
+    natural_key: str | None
+    language: str = ""
+    translation_of: str | None = None
+    translations: tuple[str, ...] | None = ()
+
+    @property
+    def is_translation(self) -> bool:
+        return self.translation_of is not None
+
+
+def name_paths(nodes: dict[str, tuple[str, str | None]]) -> dict[str, str]:
+    """{id: "Grandparent/Parent/Name"} from {id: (name, parent id)}; a parent not in `nodes` ends the path,
+    and a cycle stops where it closes."""
+    paths: dict[str, str] = {}
+    for record_id in nodes:
+        parts, seen, current = [], set(), record_id
+        while current in nodes and current not in seen:
+            seen.add(current)
+            name, parent = nodes[current]
+            parts.append(name)
+            current = parent or ""
+        paths[record_id] = "/".join(reversed(parts))
+    return paths
+
+
 class Connector(ABC):
     do_not_call_in_templates: ClassVar[bool] = True  # a template reads `cls.label`, never instantiates
     platform: ClassVar[str]
@@ -176,6 +233,10 @@ class Connector(ABC):
     # The platform's order statuses and what each means canonically (used for default status mapping).
     order_statuses: ClassVar[dict[str, OrderStatus]] = {}
     url_help: ClassVar[str] = "The address of the store's home page, e.g. https://shop.example.com"
+    # The brand colour of the dot shown beside the platform's name.
+    color: ClassVar[str] = "#7b8794"
+    # How a record written here compares with its source (verification).
+    comparison: ClassVar[ComparisonRules] = ComparisonRules()
 
     def __init__(self, *, base_url: str, credentials: dict[str, str], http: HttpClient | None = None,
                  options: dict[str, Any] | None = None):
@@ -243,6 +304,16 @@ class Connector(ABC):
     def entity_url(self, entity: EntityType, record_id: str) -> str | None:
         """A link a person can open to see the record in the store's admin, if there is one."""
         return None
+
+    def scan(self, entity: EntityType) -> Iterator[ScannedRecord]:
+        """Every record of `entity` on this store, translations included, as `ScannedRecord`s, in any order.
+
+        Used after a run to check the result (counts per language, duplicates by natural key, orphan
+        translations), on the source and on the target. Cost: one paged pass over the entity with the
+        fewest fields the platform allows; never a write. Raises NotImplementedError where the platform
+        (or this connector) cannot answer it: the check then says "not available on this platform" for the
+        figures that need it."""
+        raise NotImplementedError(f"{self.label} cannot list {EntityType(entity).label.lower()} for a check.")
 
     # --- helpers ---------------------------------------------------------------------------------
     @classmethod

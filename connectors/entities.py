@@ -100,6 +100,13 @@ class Canonical(BaseModel):
     # none of the ones it had were migrated, writing it without them would widen it to everything.
     RESTRICTING_REFS: ClassVar[tuple[str, ...]] = ()
     NATURAL_KEY: ClassVar[str | None] = None  # field that identifies the record on any store
+    # Fields the owner maps in Configure before a record is written: field -> mapping ("status": the
+    # order-status mapping, "group": the customer-group mapping).
+    MAPPED_FIELDS: ClassVar[dict[str, str]] = {}
+    # Id-map entities of the children written with the record (a product's variations): cleared with it.
+    CHILD_MAPS: ClassVar[tuple[str, ...]] = ()
+    # The status that takes a record off sale when the source deleted it (None: such records are left alone).
+    ARCHIVED_STATUS: ClassVar[str | None] = None
 
     source_id: str = Field(min_length=1)
     updated_at: datetime | None = None
@@ -189,6 +196,8 @@ class Variant(BaseModel):
 
 class Product(Canonical):
     ENTITY = EntityType.PRODUCT
+    CHILD_MAPS = (VARIANTS,)
+    ARCHIVED_STATUS = "archived"
     REFS = {
         "category_ids[]": EntityType.CATEGORY,
         "manufacturer_id": EntityType.MANUFACTURER,
@@ -253,6 +262,7 @@ def _check_email(value: str) -> str:
 
 class Customer(Canonical):
     ENTITY = EntityType.CUSTOMER
+    MAPPED_FIELDS = {"group": "group"}
     NATURAL_KEY = "email"
     email: str
     first_name: str = ""
@@ -323,6 +333,7 @@ class Shipment(BaseModel):
 
 class Order(Canonical):
     ENTITY = EntityType.ORDER
+    MAPPED_FIELDS = {"status": "status"}
     REFS = {
         "customer_id": EntityType.CUSTOMER,
         "lines[].product_id": EntityType.PRODUCT,

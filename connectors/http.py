@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -36,23 +36,45 @@ def mask_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def check_url_is_public(url: str) -> None:
-    """Refuse URLs that resolve to private, loopback, link-local or reserved addresses (SSRF guard)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeURLError(f"{url!r} is not an http(s) URL.", url=url)
+def check_url_is_wellformed(url: str) -> None:
+    """Refuse what no HTTP client can request: a bad port, an unclosed IPv6 bracket, a host name that is not
+    valid IDNA (a label over 63 characters, say)."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as exc:
-        raise UnsafeURLError(f"The host name {parts.hostname!r} could not be resolved ({exc}).", url=url) from None
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+        if host and not host.replace(".", "").isdigit() and ":" not in host:
+            host.encode("idna")
+    except (ValueError, UnicodeError) as exc:
+        raise UnsafeURLError(f"{url!r} is not a valid URL ({exc}).", url=url) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise UnsafeURLError(f"{url!r} is not an http(s) URL.", url=url)
+    if "@" in parts.netloc:  # user:password@host: credentials belong in the credential fields
+        raise UnsafeURLError(f"{url!r} is not a valid store address (it holds a user name).", url=url)
+
+
+def check_url_is_public(url: str) -> None:
+    """Refuse URLs that are malformed or resolve to an address that is not globally routable (private,
+    loopback, link-local, shared 100.64/10 with cloud metadata at 100.100.100.200, reserved, multicast,
+    unspecified, and IPv4 addresses mapped into IPv6): the SSRF guard."""
+    check_url_is_wellformed(url)
+    parts = urlsplit(url)
+    host, port = parts.hostname, parts.port
+    try:
+        infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80))
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeURLError(f"The host name {host!r} could not be resolved ({exc}).", url=url) from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-                or address.is_multicast or address.is_unspecified):
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        mapped = getattr(address, "ipv4_mapped", None)
+        if not address.is_global or address.is_multicast or (mapped is not None and not mapped.is_global):
             raise UnsafeURLError(
-                f"{parts.hostname} resolves to {address}, a private or local address this service may not call.",
+                f"{host} resolves to {address}, a private or local address this service may not call.",
                 url=url,
             )
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 
 
 @dataclass
@@ -88,7 +110,10 @@ class HttpClient:
     def _guard(self, url: str) -> None:
         if self.allow_private:
             return
-        host = urlsplit(url).netloc
+        try:
+            host = urlsplit(url).netloc
+        except ValueError:
+            host = url
         if host not in self._checked_hosts:
             check_url_is_public(url)
             self._checked_hosts.add(host)
@@ -133,7 +158,7 @@ class HttpClient:
             self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
             sent = True
             try:
-                response = self.session.request(method, url, **kwargs)
+                response = self._send(method, url, kwargs)
             except requests.ConnectTimeout:
                 sent, last_problem = False, f"could not connect within {kwargs['timeout']:.0f} s"
             except requests.Timeout:
@@ -167,6 +192,25 @@ class HttpClient:
         plural = "try" if tries == 1 else "tries"
         raise TransientError(f"The store did not answer properly after {tries} {plural}: {last_problem}.",
                              url=mask_url(url))
+
+    def _send(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
+        """One request; where private addresses are refused, redirects are followed here, each hop checked by
+        the SSRF guard before it is requested (requests would follow them unchecked)."""
+        if self.allow_private or kwargs.get("allow_redirects") is False:
+            return self.session.request(method, url, **kwargs)
+        response = self.session.request(method, url, **{**kwargs, "allow_redirects": False})
+        for _ in range(MAX_REDIRECTS):
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or not location:
+                return response
+            url = urljoin(url, location)
+            self._guard(url)
+            if response.status_code == 303 or (response.status_code in (301, 302) and method.upper() == "POST"):
+                method = "GET"
+                kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json", "files")}
+            response.close()
+            response = self.session.request(method, url, **{**kwargs, "allow_redirects": False})
+        raise UnsafeURLError(f"More than {MAX_REDIRECTS} redirects from {mask_url(url)}.", url=mask_url(url))
 
     def _sleep(self, seconds: float) -> None:
         self.stats.waited_seconds += seconds

@@ -2,7 +2,7 @@
 so together they respect the store's API budget; without Redis the bucket lives in this process.
 
 A bucket holds up to `capacity` tokens and refills at `rate` tokens per second. `acquire(cost)` waits
-until the bucket can cover `cost`. Platforms that report their own budget (Shopify's throttleStatus)
+until the bucket can cover `cost`. Platforms that report their own budget (a GraphQL cost throttle)
 call `sync()` with what the server said, so the shared bucket follows the server's view.
 """
 from __future__ import annotations

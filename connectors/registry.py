@@ -1,13 +1,12 @@
-"""The connector registry: each package under connectors/ exports `CONNECTOR` (its class).
-
-Discovery walks the packages explicitly (no import side effects): adding a platform is adding a package."""
+"""The connector registry: the connector classes listed in settings.CARTMIGRATE_CONNECTORS (dotted paths,
+like Saleor's PLUGINS), by platform key. The wizard's cart types, the API's /connectors and the engine
+all read it; adding a platform is adding its package and one line to that list."""
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from functools import cache
 
-import connectors
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from .base import Connector
 
@@ -15,13 +14,10 @@ from .base import Connector
 @cache
 def all_connectors() -> dict[str, type[Connector]]:
     found: dict[str, type[Connector]] = {}
-    for info in sorted(pkgutil.iter_modules(connectors.__path__), key=lambda i: i.name):
-        if not info.ispkg:
-            continue
-        module = importlib.import_module(f"connectors.{info.name}")
-        cls = getattr(module, "CONNECTOR", None)
-        if cls is None:
-            continue
+    for path in settings.CARTMIGRATE_CONNECTORS:
+        cls = import_string(path)
+        if not (isinstance(cls, type) and issubclass(cls, Connector)):
+            raise TypeError(f"{path} in CARTMIGRATE_CONNECTORS is not a Connector class.")
         if cls.platform in found:
             raise RuntimeError(f"Two connectors claim platform {cls.platform!r}")
         found[cls.platform] = cls

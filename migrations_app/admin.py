@@ -11,14 +11,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from . import selectors
 from .errors import ApplicationError
 from .models import EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
 from .services.remigration import (
@@ -69,6 +71,23 @@ class NoWritesMixin:
 
 class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
     pass
+
+
+class NumbersChangeList(ChangeList):
+    """Attaches `numbers` (selectors.runs_numbers / migrations_numbers, computed for the whole page at once)
+    to each row shown, so the list shows exactly what the owner's pages show."""
+
+    numbers_of = None  # a function: rows -> {pk: numbers}
+
+    def get_results(self, request):
+        super().get_results(request)
+        numbers = type(self).numbers_of(self.result_list) if self.result_list else {}
+        for obj in self.result_list:
+            obj.numbers = numbers.get(obj.pk)
+
+
+def _numbers_changelist(numbers_of) -> type[ChangeList]:
+    return type("NumbersChangeList", (NumbersChangeList,), {"numbers_of": staticmethod(numbers_of)})
 
 
 class ReadOnlyInline(NoWritesMixin, admin.TabularInline):
@@ -143,7 +162,7 @@ class RemigrationWindowForm(forms.Form):
 
 @admin.register(StoreMigration)
 class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
-    list_display = ["id", "route", "state", "created_at", "organization"]
+    list_display = ["id", "route", "state", "headline", "migrated", "created_at", "organization"]
     list_filter = [
         "state",
         ("source_store__platform", _titled_filter("source platform")),
@@ -156,11 +175,30 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
     list_select_related = ["source_store", "target_store", "organization"]
     fields = [
         "id", "organization", "source_store", "target_store", "entities", "options_display", "language_mapping",
-        "status_mapping", "group_mapping", "state", "quote_display", "full_completed_at", "remigration_window",
-        "created_by", "created_at", "updated_at", "runs_link",
+        "status_mapping", "group_mapping", "state", "headline", "migrated", "quote_display", "full_completed_at",
+        "remigration_window", "created_by", "created_at", "updated_at", "runs_link",
     ]
     readonly_fields = fields  # the window changes through the "extend" action (a service), like everything else
     actions = ["start_demo", "start_full", "extend_remigration_window"]
+
+    def get_changelist(self, request, **kwargs):
+        return _numbers_changelist(lambda rows: selectors.migrations_numbers(migrations=rows))
+
+    @staticmethod
+    def _migration_numbers(migration: StoreMigration) -> selectors.MigrationNumbers:
+        numbers = getattr(migration, "numbers", None)
+        if numbers is None:
+            numbers = migration.numbers = selectors.migration_numbers(migration=migration)
+        return numbers
+
+    @admin.display(description="Headline")
+    def headline(self, migration: StoreMigration) -> str:
+        return self._migration_numbers(migration).headline
+
+    @admin.display(description="Migrated")
+    def migrated(self, migration: StoreMigration) -> int:
+        """Records of the migration's entities on the target through its id map (docs/runs.md)."""
+        return self._migration_numbers(migration).migrated
 
     def has_add_permission(self, request) -> bool:
         return False  # services.wizard.migration_create validates a configuration against both connectors
@@ -257,7 +295,8 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
 class EntityProgressInline(ReadOnlyInline):
     model = EntityProgress
     fields = [
-        "entity", "status", "total", "done", "created", "updated", "skipped", "failed", "attempts", "lease_owner",
+        "entity", "status", "total", "done", "created", "updated", "unchanged", "skipped", "failed", "attempts",
+        "lease_owner",
         "lease_until", "started_at", "finished_at",
     ]
     readonly_fields = fields
@@ -282,46 +321,67 @@ class RecordErrorInline(ReadOnlyInline):
     verbose_name_plural = f"Record errors (first {FirstRowsFormSet.limit}; all of them under Record errors)"
 
 
-def _progress_sum(field: str) -> Subquery:
-    return Subquery(
-        EntityProgress.objects.filter(run=OuterRef("pk")).values("run").annotate(s=Sum(field)).values("s")[:1]
-    )
-
-
 @admin.register(MigrationRun)
 class MigrationRunAdmin(UUIDSearchMixin, ReadOnlyAdmin):
-    list_display = ["id", "migration", "kind", "status", "progress_summary", "created_at", "finished_at"]
+    list_display = ["id", "migration", "kind", "status", "progress_summary", "written", "errors_count", "price",
+                    "created_at", "finished_at"]
     list_filter = ["status", "kind"]
     search_fields = ["migration__source_store__url", "migration__target_store__url", "requested_by__email"]
     uuid_search_fields = ("id", "migration__id")
     list_select_related = ["migration"]
     fields = [
         "id", "organization", "migration", "kind", "status", "phase", "cancel_requested", "error_message",
-        "quote_display", "charge_cents", "api_calls", "verification_display", "params", "requested_by", "created_at",
-        "started_at", "finished_at", "heartbeat_at", "email_sent_at", "record_errors_link",
+        "numbers_summary", "progress_summary", "warnings_display", "quote_display", "price", "api_calls",
+        "verification_display", "params", "requested_by", "created_at", "started_at", "finished_at", "heartbeat_at",
+        "email_sent_at", "record_errors_link",
     ]
     readonly_fields = fields
     inlines = [EntityProgressInline, RecordErrorInline]
     actions = ["cancel_runs", "resume_runs", "retry_failed_records"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            progress_done=_progress_sum("done"),
-            progress_total=_progress_sum("total"),
-            progress_failed=_progress_sum("failed"),
-        )
+    def get_changelist(self, request, **kwargs):
+        return _numbers_changelist(lambda rows: selectors.runs_numbers(runs=rows))
 
     def has_run_control_permission(self, request) -> bool:
         return request.user.has_perm("migrations_app.change_migrationrun")
 
+    @staticmethod
+    def _run_numbers(run: MigrationRun) -> selectors.RunNumbers:
+        numbers = getattr(run, "numbers", None)
+        if numbers is None:
+            numbers = run.numbers = selectors.run_numbers(run=run)
+        return numbers
+
     @admin.display(description="Progress")
     def progress_summary(self, run: MigrationRun) -> str:
-        done, total, failed = (getattr(run, name, None) for name in ("progress_done", "progress_total",
-                                                                     "progress_failed"))
-        if done is None:
+        return self._run_numbers(run).progress_text
+
+    @admin.display(description="Numbers")
+    def numbers_summary(self, run: MigrationRun) -> str:
+        return self._run_numbers(run).summary
+
+    @admin.display(description="Migrated")
+    def written(self, run: MigrationRun) -> int:
+        """Records written: created + updated."""
+        return self._run_numbers(run).written
+
+    @admin.display(description="Errors")
+    def errors_count(self, run: MigrationRun) -> int:
+        """Records with a record error."""
+        return self._run_numbers(run).errors
+
+    @admin.display(description="Price")
+    def price(self, run: MigrationRun) -> str:
+        return self._run_numbers(run).price_label
+
+    @admin.display(description="Warnings")
+    def warnings_display(self, run: MigrationRun) -> str:
+        warnings = self._run_numbers(run).warnings
+        if not warnings:
             return "—"
-        summary = f"{done} / {total if total is not None else '?'}"
-        return f"{summary} ({failed} failed)" if failed else summary
+        return format_html_join("", "<div>{}{} — {}</div>", (
+            (f"{w.get('entity')}: " if w.get("entity") else "", w.get("count", ""), w.get("message", ""))
+            for w in warnings))
 
     @admin.display(description="Quote")
     def quote_display(self, run: MigrationRun) -> str:

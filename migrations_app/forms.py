@@ -8,7 +8,7 @@ from connectors.registry import all_connectors, get_connector_class
 
 from .enums import RunStatus
 from .errors import ValidationFailed
-from .models import Store, StoreMigration
+from .models import SmartUpdateConfig, Store, StoreMigration
 from .services.wizard import REQUIRED_DEPENDENCIES, migratable_entities
 
 
@@ -298,8 +298,6 @@ class SmartUpdateForm(forms.Form):
                  **kwargs):
         kwargs.setdefault("prefix", "smart")
         super().__init__(*args, **kwargs)
-        from .models import SmartUpdateConfig
-
         self.fields["conflict_policy"].choices = SmartUpdateConfig.Policy.choices
         self.fields["deletions"].choices = SmartUpdateConfig.Deletions.choices
         self.fields["schedule"].choices = SmartUpdateConfig.Schedule.choices

@@ -93,6 +93,9 @@ class MigrationRun(TenantModel):
     quote = models.JSONField(default=dict, blank=True)
     charge_cents = models.PositiveIntegerField(default=0)
     api_calls = models.PositiveBigIntegerField(default=0, help_text="HTTP requests made to both stores.")
+    # Run-level warnings the owner must see with the result, e.g. target records a clear could not delete:
+    # [{"entity": ..., "count": n, "message": ...}] (docs/runs.md, "Clearing").
+    warnings = models.JSONField(default=list, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -125,9 +128,13 @@ class EntityProgress(TenantModel):
     position = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=EntityStatus.choices, default=EntityStatus.PENDING)
     total = models.PositiveIntegerField(null=True, blank=True)
+    # The numbers of a run (docs/runs.md, "Numbers"): done = created + updated + unchanged; skipped records
+    # were read but are not part of this run (a demo's records whose dependencies are outside the demo);
+    # failed records have a RecordError. Shown everywhere through selectors.run_numbers.
     done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     checkpoint = models.JSONField(null=True, blank=True)
@@ -245,6 +252,9 @@ class ChangeRecord(TenantModel):
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
     target_value = models.JSONField(null=True, blank=True)
+    # What the run decided: write the source's value (a conflict under "source wins", or any update), or
+    # keep the target's. A preview decides exactly as the run would, and writes nothing (`applied` false).
+    will_apply = models.BooleanField(default=False)
     applied = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

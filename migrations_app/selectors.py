@@ -1,13 +1,17 @@
 """Reads. Every function takes the organization: another tenant's rows are simply not found (404)."""
-from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce, TruncMinute, TruncSecond
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, TruncMinute, TruncSecond
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Organization
 from connectors.entities import EntityType
 
-from .enums import IdMapState, MigrationState
+from .enums import EntityStatus, IdMapState, MigrationState, RunKind, RunStatus
 from .models import ChangeRecord, EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
 
 
@@ -44,37 +48,15 @@ def run_errors(*, run: MigrationRun) -> QuerySet[RecordError]:
     return RecordError.objects.filter(organization=run.organization_id, run=run).order_by("id")
 
 
-def run_totals(*, run: MigrationRun) -> dict:
-    rows = list(run_progress(run=run))
-    return {
-        "total": sum(p.total or 0 for p in rows),
-        "done": sum(p.done for p in rows),
-        "failed": sum(p.failed for p in rows),
-        "skipped": sum(p.skipped for p in rows),
-        "created": sum(p.created for p in rows),
-        "updated": sum(p.updated for p in rows),
-        "entities": {
-            p.entity: {"total": p.total, "done": p.done, "failed": p.failed, "skipped": p.skipped,
-                       "status": p.status}
-            for p in rows
-        },
-    }
-
-
 def migration_list_filtered(*, organization: Organization, status: str = "", q: str = "") -> QuerySet[StoreMigration]:
-    """My Migrations: each migration with its last run (id, kind, status) and how many records it has
-    migrated, filtered by the last run's status ("draft", "not_started" or a run status) and searched by
-    id prefix or either store's URL."""
+    """My Migrations: each migration with its last run (id, kind, status), filtered by the last run's
+    status ("draft", "not_started" or a run status) and searched by id prefix or either store's URL. Its
+    numbers come from `migrations_numbers`."""
     last_run = MigrationRun.objects.filter(migration=OuterRef("pk")).order_by("-created_at")
-    migrated = (
-        IdMap.objects.filter(migration=OuterRef("pk"), state=IdMapState.DONE)
-        .order_by().values("migration").annotate(n=Count("pk")).values("n")
-    )
     qs = migration_list(organization=organization).annotate(
         last_run_id=Subquery(last_run.values("pk")[:1]),
         last_run_status=Subquery(last_run.values("status")[:1]),
         last_run_kind=Subquery(last_run.values("kind")[:1]),
-        migrated_count=Coalesce(Subquery(migrated[:1]), 0),
     )
     if status == "draft":
         qs = qs.filter(state=MigrationState.DRAFT)
@@ -90,33 +72,6 @@ def migration_list_filtered(*, organization: Organization, status: str = "", q: 
             | Q(source_store__name__icontains=q) | Q(target_store__name__icontains=q)
         )
     return qs
-
-
-def run_active_progress(*, run_ids: list) -> dict:
-    """run id -> (done + failed, total) summed over its entities, for progress bars in lists."""
-    rows = (EntityProgress.objects.filter(run_id__in=run_ids).values("run_id")
-            .annotate(processed=Sum(F("done") + F("failed")), total=Sum("total")))
-    return {r["run_id"]: (r["processed"] or 0, r["total"] or 0) for r in rows}
-
-
-def run_entity_stats(*, run: MigrationRun, now=None) -> list[dict]:
-    """Per entity: counts, percent, items per minute since the entity started and an ETA in seconds."""
-    now = now or timezone.now()
-    out = []
-    for p in run_progress(run=run):
-        processed = p.done + p.failed
-        percent = min(100, int(100 * processed / p.total)) if p.total else (100 if p.status == "done" else 0)
-        per_minute = eta = None
-        if p.started_at and processed:
-            elapsed = max(1.0, ((p.finished_at or now) - p.started_at).total_seconds())
-            per_minute = processed * 60 / elapsed
-            if p.total and p.status == "running" and processed < p.total:
-                eta = int((p.total - processed) / (processed / elapsed))
-        out.append({
-            "entity": p.entity, "label": EntityType(p.entity).label, "p": p, "processed": processed,
-            "percent": percent, "per_minute": per_minute, "eta_seconds": eta,
-        })
-    return out
 
 
 def run_throughput(*, run: MigrationRun, now=None, points: int = 30) -> list[tuple[float, float]]:
@@ -154,3 +109,319 @@ def run_changes_summary(*, run: MigrationRun) -> list[dict]:
             .annotate(n=Count("pk"), applied=Count("pk", filter=Q(applied=True))).order_by("entity", "kind"))
     return [{**r, "label": EntityType(r["entity"]).label, "kind_label": ChangeRecord.Kind(r["kind"]).label}
             for r in rows]
+
+
+# --- numbers (docs/runs.md, "Numbers") ------------------------------------------------------------
+#
+# Every number a page, the email, the API or the admin shows about a run or a migration comes from here.
+# Nothing else adds progress counters up.
+
+NOT_CHARGED_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED)
+
+_STATUS_PHRASES = {
+    RunStatus.QUEUED: "queued", RunStatus.RUNNING: "running", RunStatus.COMPLETED: "completed",
+    RunStatus.COMPLETED_WITH_ERRORS: "completed with errors", RunStatus.FAILED: "failed",
+    RunStatus.CANCELLED: "cancelled",
+}
+_HEADLINE_KINDS = {RunKind.DEMO: "Demo", RunKind.FULL: "Full migration"}
+
+
+def _entity_label(entity: str) -> str:
+    try:
+        return EntityType(entity).label
+    except ValueError:
+        return entity.replace("_", " ").capitalize()
+
+
+def _percent(processed: int, total: int | None, finished: bool) -> int:
+    """Whole percent of `processed` out of `total`, never above 100. Without a known total (or with an
+    empty one) only a finished count is complete."""
+    if not total:
+        return 100 if finished else 0
+    return min(100, processed * 100 // total)
+
+
+@dataclass(frozen=True)
+class EntityNumbers:
+    """One entity of a run. Counts are records; see `RunNumbers` for what each one means."""
+
+    entity: str
+    label: str
+    status: str
+    status_label: str
+    total: int | None
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+    errors: int
+    per_minute: float | None = None
+    eta_seconds: int | None = None
+
+    @property
+    def done(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.skipped + self.failed
+
+    @property
+    def read(self) -> int:
+        return self.processed
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def percent(self) -> int:
+        return _percent(self.processed, self.total, self.status == EntityStatus.DONE)
+
+    def as_dict(self) -> dict:
+        return {
+            "entity": self.entity, "status": self.status, "total": self.total, "read": self.read,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "skipped": self.skipped, "failed": self.failed, "errors": self.errors, "done": self.done,
+            "processed": self.processed, "written": self.written, "percent": self.percent,
+        }
+
+
+@dataclass(frozen=True)
+class RunNumbers:
+    """The numbers of one run, summed over its entities (docs/runs.md, "Numbers").
+
+    - created / updated: records created on the target / written again in place (smart update: patched);
+    - unchanged: records read that needed no write; skipped: records read that are not part of this run;
+    - failed: records not written (each has a record error);
+    - errors: records with at least one record error (failed, or written with a problem: "Partly
+      migrated"), each (entity, source id) once; an error without a source id counts once on its own;
+    - done = created + updated + unchanged; processed = read = done + skipped + failed;
+      written = created + updated ("records migrated");
+    - total: records to read, or None while any entity's total is not known yet; percent: processed out
+      of total (without a known total: the mean of the entities' percents, an entity not counted yet 0).
+    A failed or cancelled run is never charged, whatever `MigrationRun.charge_cents` holds."""
+
+    run_id: object
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    entities: tuple[EntityNumbers, ...]
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+    errors: int
+    total: int | None
+    percent: int
+    charged: bool
+    charge_cents: int
+    currency: str
+    warnings: tuple[dict, ...] = ()
+
+    @property
+    def done(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.skipped + self.failed
+
+    @property
+    def read(self) -> int:
+        return self.processed
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def progress_text(self) -> str:
+        """"18 of 40 records processed (45 %)"; without a known total, says so instead of a sum."""
+        if self.total is None:
+            return f"{self.processed} records processed so far (not every entity is counted yet)"
+        return f"{self.processed} of {self.total} records processed ({self.percent} %)"
+
+    @property
+    def summary(self) -> str:
+        """The one sentence every surface shows: "18 records read: 12 migrated (10 created, 2 updated),
+        3 unchanged, 1 skipped, 2 failed; 4 with errors"."""
+        return (f"{self.read} record{'' if self.read == 1 else 's'} read: {self.written} migrated "
+                f"({self.created} created, {self.updated} updated), {self.unchanged} unchanged, "
+                f"{self.skipped} skipped, {self.failed} failed; {self.errors} with errors")
+
+    @property
+    def label(self) -> str:
+        """"Full migration: Completed with errors": the kind and status as the run page shows them."""
+        return f"{self.kind_label}: {self.status_label}"
+
+    @property
+    def price_label(self) -> str:
+        if not self.charged:
+            return "Not charged"
+        if not self.charge_cents:
+            return "Free"
+        return f"{self.currency} {self.charge_cents / 100:,.2f}"
+
+    def as_dict(self) -> dict:
+        return {
+            "total": self.total, "read": self.read, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "skipped": self.skipped, "failed": self.failed, "errors": self.errors,
+            "done": self.done, "processed": self.processed, "written": self.written, "percent": self.percent,
+            "summary": self.summary,
+        }
+
+
+def run_is_charged(*, run: MigrationRun) -> bool:
+    """A failed or cancelled run is never priced (docs/runs.md)."""
+    return run.status not in NOT_CHARGED_STATUSES
+
+
+def run_charge_cents(*, run: MigrationRun) -> int:
+    return run.charge_cents if run_is_charged(run=run) else 0
+
+
+def run_kind_label(*, run: MigrationRun) -> str:
+    label = RunKind(run.kind).label if run.kind in RunKind.values else run.kind
+    return f"{label} (preview)" if (run.params or {}).get("preview") else label
+
+
+def _error_counts(run_ids: list) -> dict:
+    """(run id, entity) -> records with a record error: distinct source ids, plus one per error that has
+    no source id."""
+    rows = (RecordError.objects.filter(run_id__in=run_ids).order_by().values("run_id", "entity")
+            .annotate(keyed=Count("source_id", distinct=True, filter=~Q(source_id="")),
+                      blank=Count("pk", filter=Q(source_id=""))))
+    return {(r["run_id"], r["entity"]): r["keyed"] + r["blank"] for r in rows}
+
+
+def _entity_numbers(p: EntityProgress, errors: int, now: datetime) -> EntityNumbers:
+    processed = p.created + p.updated + p.unchanged + p.skipped + p.failed
+    per_minute = eta = None
+    if p.started_at and processed:
+        elapsed = max(1.0, ((p.finished_at or now) - p.started_at).total_seconds())
+        per_minute = processed * 60 / elapsed
+        if p.total and p.status == EntityStatus.RUNNING and processed < p.total:
+            eta = int((p.total - processed) / (processed / elapsed))
+    return EntityNumbers(
+        entity=p.entity, label=_entity_label(p.entity), status=p.status,
+        status_label=EntityStatus(p.status).label if p.status in EntityStatus.values else p.status,
+        total=p.total, created=p.created, updated=p.updated, unchanged=p.unchanged, skipped=p.skipped,
+        failed=p.failed, errors=errors, per_minute=per_minute, eta_seconds=eta,
+    )
+
+
+def _run_numbers(run: MigrationRun, progress: list[EntityProgress], errors: dict, now: datetime) -> RunNumbers:
+    rows = tuple(_entity_numbers(p, errors.get((run.pk, p.entity), 0), now) for p in progress)
+    known = all(e.total is not None for e in rows)
+    total = sum(e.total for e in rows) if known else None
+    processed = sum(e.processed for e in rows)
+    if known:
+        percent = _percent(processed, total, bool(rows) and all(e.status == EntityStatus.DONE for e in rows))
+    else:
+        percent = sum(e.percent for e in rows) // len(rows)
+    charged = run_is_charged(run=run)
+    return RunNumbers(
+        run_id=run.pk, kind=run.kind, kind_label=run_kind_label(run=run), status=run.status,
+        status_label=RunStatus(run.status).label if run.status in RunStatus.values else run.status,
+        entities=rows,
+        created=sum(e.created for e in rows), updated=sum(e.updated for e in rows),
+        unchanged=sum(e.unchanged for e in rows), skipped=sum(e.skipped for e in rows),
+        failed=sum(e.failed for e in rows),
+        # Every record error of the run, also of an entity without a progress row (e.g. met while clearing).
+        errors=sum(n for (run_id, _), n in errors.items() if run_id == run.pk),
+        total=total, percent=percent, charged=charged, charge_cents=run.charge_cents if charged else 0,
+        currency=(run.quote or {}).get("currency") or "USD",
+        warnings=tuple(w for w in (run.warnings or []) if isinstance(w, dict)),
+    )
+
+
+def runs_numbers(*, runs: Iterable[MigrationRun], now: datetime | None = None) -> dict:
+    """run id -> `RunNumbers`, for many runs in two queries (lists, the admin changelist)."""
+    runs = list(runs)
+    now = now or timezone.now()
+    ids = [r.pk for r in runs]
+    progress: dict = {}
+    for p in EntityProgress.objects.filter(run_id__in=ids).order_by("run_id", "position"):
+        progress.setdefault(p.run_id, []).append(p)
+    errors = _error_counts(ids) if ids else {}
+    return {r.pk: _run_numbers(r, progress.get(r.pk, []), errors, now) for r in runs}
+
+
+def run_numbers(*, run: MigrationRun, now: datetime | None = None) -> RunNumbers:
+    """The numbers of one run, per entity and in total: what every page, the email, the API and the admin
+    show (docs/runs.md, "Numbers")."""
+    return runs_numbers(runs=[run], now=now)[run.pk]
+
+
+@dataclass(frozen=True)
+class MigrationNumbers:
+    """The numbers of one migration.
+
+    - migrated: records of the migration's entities that are on the target through its id map (`done`
+      rows; variations belong to their products and are not counted), per entity in `migrated_by_entity`;
+    - headline: the migration's state in words, agreeing with the run that set it ("Full migration
+      completed with errors" when that run completed with errors);
+    - last_run: the numbers of its newest run (My Migrations' status column)."""
+
+    migration_id: object
+    migrated: int
+    migrated_by_entity: tuple[tuple[str, int], ...]
+    headline: str
+    last_run: RunNumbers | None
+
+
+def _headline(migration: StoreMigration, main_run: MigrationRun | None) -> str:
+    if migration.state == MigrationState.DRAFT:
+        return "Setup not finished"
+    if migration.state == MigrationState.LIVE:
+        return MigrationState.LIVE.label
+    if main_run is None:
+        return MigrationState.FULL_COMPLETED.label if migration.state == MigrationState.FULL_COMPLETED \
+            else "Not started"
+    kind = _HEADLINE_KINDS.get(main_run.kind, main_run.kind)
+    return f"{kind} {_STATUS_PHRASES.get(main_run.status, main_run.status)}"
+
+
+def migrations_numbers(*, migrations: Iterable[StoreMigration], now: datetime | None = None) -> dict:
+    """migration id -> `MigrationNumbers`, for a page of migrations in a few queries."""
+    migrations = list(migrations)
+    ids = [m.pk for m in migrations]
+    if not ids:
+        return {}
+    migrated: dict = {}
+    for row in (IdMap.objects.filter(migration_id__in=ids, state=IdMapState.DONE).order_by()
+                .values("migration_id", "entity").annotate(n=Count("pk"))):
+        migrated[(row["migration_id"], row["entity"])] = row["n"]
+    runs = MigrationRun.objects.filter(migration=OuterRef("pk")).order_by("-created_at")
+    main = runs.filter(kind__in=[RunKind.DEMO, RunKind.FULL]).exclude(params__has_key="retry_of")
+    picked = StoreMigration.objects.filter(pk__in=ids).annotate(
+        last_id=Subquery(runs.values("pk")[:1]),
+        main_id=Subquery(main.values("pk")[:1]),
+        full_done_id=Subquery(main.filter(kind=RunKind.FULL, status__in=[
+            RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERRORS]).values("pk")[:1]),
+    ).values("pk", "last_id", "main_id", "full_done_id")
+    picked = {row["pk"]: row for row in picked}
+    run_ids = {v for row in picked.values() for k, v in row.items() if k != "pk" and v is not None}
+    run_objs = {r.pk: r for r in MigrationRun.objects.filter(pk__in=run_ids)}
+    last_numbers = runs_numbers(runs=[run_objs[row["last_id"]] for row in picked.values() if row["last_id"]],
+                                now=now)
+    out = {}
+    for m in migrations:
+        row = picked.get(m.pk, {})
+        by_entity = tuple((e, migrated.get((m.pk, e), 0)) for e in (m.entities or []))
+        main_id = row.get("full_done_id") if m.state == MigrationState.FULL_COMPLETED else row.get("main_id")
+        out[m.pk] = MigrationNumbers(
+            migration_id=m.pk, migrated=sum(n for _, n in by_entity), migrated_by_entity=by_entity,
+            headline=_headline(m, run_objs.get(main_id)), last_run=last_numbers.get(row.get("last_id")),
+        )
+    return out
+
+
+def migration_numbers(*, migration: StoreMigration, now: datetime | None = None) -> MigrationNumbers:
+    """The numbers of one migration (docs/runs.md, "Numbers"): what My Migrations, the migration page,
+    the API and the admin show."""
+    return migrations_numbers(migrations=[migration], now=now)[migration.pk]

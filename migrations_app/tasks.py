@@ -1,27 +1,62 @@
-"""Celery tasks: ids in, one service call, a retry policy. Nothing else lives here."""
+"""Celery tasks: ids in, one service call, a retry policy. Nothing else lives here.
+
+Every task that works for a run or a migration is a `TenantTask`: before it runs, the organization, the
+migration and the run it works for are bound to every log line it writes (logcontext). Tasks are queued
+by services/queue.py after the transaction commits."""
 import logging
 import random
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError
 
 from connectors.errors import RateLimited, TransientError
 
-from .services import engine, smart_update
+from . import logcontext
+from .models import MigrationRun, StoreMigration
+from .services import engine, runs
 
 logger = logging.getLogger(__name__)
 
 MAX_STEP_RETRIES = 8
 
 
-@shared_task(name="migrations.run_advance", acks_late=True, reject_on_worker_lost=True)
+class TenantTask(Task):
+    """Binds the organization, migration and run of its first argument (a run id, or a migration id for
+    `migration_task`s) to every log line of the task (as pretix binds the event)."""
+
+    binds = "run"
+
+    def __call__(self, *args, **kwargs):
+        key = args[0] if args else kwargs.get(f"{self.binds}_id")
+        token = logcontext.bind(**self._ids(key))
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            logcontext.reset(token)
+
+    def _ids(self, key) -> dict:
+        if key is None:
+            return {}
+        if self.binds == "migration":
+            row = StoreMigration.objects.filter(pk=key).values("organization_id").first() or {}
+            return {"organization_id": row.get("organization_id"), "migration_id": key}
+        row = MigrationRun.objects.filter(pk=key).values("organization_id", "migration_id").first() or {}
+        return {"organization_id": row.get("organization_id"), "migration_id": row.get("migration_id"),
+                "run_id": key}
+
+
+class MigrationTask(TenantTask):
+    binds = "migration"
+
+
+@shared_task(base=TenantTask, name="migrations.run_advance", acks_late=True, reject_on_worker_lost=True)
 def run_advance_task(run_id: str) -> None:
     engine.run_advance(run_id=run_id)
 
 
-@shared_task(name="migrations.entity_step", bind=True, acks_late=True, reject_on_worker_lost=True,
+@shared_task(base=TenantTask, name="migrations.entity_step", bind=True, acks_late=True, reject_on_worker_lost=True,
              max_retries=MAX_STEP_RETRIES)
 def entity_step_task(self, run_id: str, entity: str) -> str:
     try:
@@ -50,12 +85,12 @@ def entity_step_task(self, run_id: str, entity: str) -> str:
         return "failed"
 
 
-@shared_task(name="migrations.run_clear", acks_late=True, reject_on_worker_lost=True)
+@shared_task(base=TenantTask, name="migrations.run_clear", acks_late=True, reject_on_worker_lost=True)
 def run_clear_task(run_id: str) -> None:
     engine.run_clear(run_id=run_id)
 
 
-@shared_task(name="migrations.run_finalize", acks_late=True, reject_on_worker_lost=True)
+@shared_task(base=TenantTask, name="migrations.run_finalize", acks_late=True, reject_on_worker_lost=True)
 def run_finalize_task(run_id: str) -> None:
     engine.run_finalize(run_id=run_id)
 
@@ -65,8 +100,8 @@ def runs_reap_task() -> int:
     return engine.runs_reap()
 
 
-@shared_task(name="migrations.smart_update_scheduled")
+@shared_task(base=MigrationTask, name="migrations.smart_update_scheduled")
 def smart_update_scheduled_task(migration_id: str) -> str | None:
     """A smart update schedule fired (django-celery-beat); skipped when paused, live or busy."""
-    run = smart_update.smart_update_scheduled_run(migration_id=migration_id)
+    run = runs.smart_update_scheduled_run(migration_id=migration_id)
     return str(run.pk) if run else None

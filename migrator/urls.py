@@ -12,5 +12,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("migrations_app.urls")),
 ]
-if settings.SANDBOX_ENABLED:
+if settings.SANDBOX_ENABLED and "sandbox" in settings.INSTALLED_APPS:  # local and test settings only
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))

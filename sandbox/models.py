@@ -22,7 +22,7 @@ class SandboxStore(models.Model):
     error_rate = models.FloatField(default=0.0, help_text="Fraction of requests answered 500/503.")
     rate_429 = models.FloatField(default=0.0, help_text="Fraction of requests answered 429 (Retry-After: 1).")
     fault_seed = models.IntegerField(null=True, blank=True, help_text="Set for a deterministic fault sequence.")
-    # Cost-based throttling (Shopify's leaky bucket): points left at `throttle_updated` (epoch seconds);
+    # Cost-based throttling (a leaky bucket of points): points left at `throttle_updated` (epoch seconds);
     # None = a full bucket. Read and written under a row lock so every web process shares one bucket.
     throttle_available = models.FloatField(null=True, blank=True)
     throttle_updated = models.FloatField(null=True, blank=True)

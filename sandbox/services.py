@@ -1,34 +1,30 @@
 """Sandbox store services: create, describe, fault knobs, seeding (dispatched per platform)."""
 import importlib
-import secrets
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from .faults import fault_reset
-from .models import SandboxRecord, SandboxStore
-from .records import ids_allocate, now_utc
+from .models import SandboxStore
 
-PLATFORMS = ("woocommerce", "shopify")
-DEFAULT_TAX_CLASSES = {"woocommerce": ({"slug": "reduced-rate", "name": "Reduced rate"},
-                                       {"slug": "zero-rate", "name": "Zero rate"})}
+
+def sandbox_platforms() -> dict[str, str]:
+    """Platform key -> the package emulating it (settings.SANDBOX_PLATFORMS)."""
+    return dict(django_settings.SANDBOX_PLATFORMS)
 
 
 class SandboxError(Exception):
     """A sandbox operation that cannot be done as asked; the message says why."""
 
 
-def _key_pair() -> tuple[str, str]:
-    return f"ck_{secrets.token_hex(20)}", f"cs_{secrets.token_hex(20)}"
-
-
-def _store_hooks(platform: str):
-    """The platform's optional `sandbox.<platform>.store` module: `credentials_new()`,
-    `credentials_describe(store)`, `store_init(store)` (see sandbox/shopify/store.py)."""
-    try:
-        return importlib.import_module(f"sandbox.{platform}.store")
-    except ModuleNotFoundError:
-        return None
+def store_hooks(platform: str):
+    """The platform's `<package>.store` module: `credentials_new()`, `credentials_describe(store)`,
+    `store_init(store)` and `DEFAULT_LANGUAGES` (see sandbox/<platform>/store.py)."""
+    package = sandbox_platforms().get(platform)
+    if package is None:
+        raise SandboxError(f"Unknown sandbox platform {platform!r}; known: {', '.join(sandbox_platforms())}.")
+    return importlib.import_module(f"{package}.store")
 
 
 def sandbox_store_create(
@@ -36,9 +32,8 @@ def sandbox_store_create(
 ) -> SandboxStore:
     """Create the store `name` of `platform`, or return it if it already exists (idempotent by name;
     languages and currency of an existing store are left as they are). The first language is the
-    default one. A fresh WooCommerce store has the tax classes "Reduced rate" and "Zero rate"."""
-    if platform not in PLATFORMS:
-        raise SandboxError(f"Unknown sandbox platform {platform!r}; known: {', '.join(PLATFORMS)}.")
+    default one. The platform's hooks give it its credentials and first state (store_hooks)."""
+    hooks = store_hooks(platform)
     slug = slugify(name)
     if not slug or slug != name:
         raise SandboxError(f"Store name {name!r} must be a slug (letters, digits, - and _).")
@@ -46,13 +41,7 @@ def sandbox_store_create(
     existing = SandboxStore.objects.filter(platform=platform, name=name).first()
     if existing:
         return existing
-    hooks = _store_hooks(platform)
-    key, secret = _key_pair()
-    ro_key, ro_secret = _key_pair()
-    columns = hooks.credentials_new() if hooks else {
-        "consumer_key": key, "consumer_secret": secret,
-        "read_only_consumer_key": ro_key, "read_only_consumer_secret": ro_secret,
-    }
+    columns = hooks.credentials_new()
     settings = {
         "title": title or name.replace("-", " ").title(), "currency": currency,
         "default_language": languages[0], "languages": languages,
@@ -60,15 +49,7 @@ def sandbox_store_create(
     try:
         with transaction.atomic():
             store = SandboxStore.objects.create(platform=platform, name=name, settings=settings, **columns)
-            if hooks:
-                hooks.store_init(store)
-            classes = DEFAULT_TAX_CLASSES.get(platform, ())
-            now = now_utc()
-            SandboxRecord.objects.bulk_create([
-                SandboxRecord(store=store, resource="tax_classes", record_id=rid, lookup=c["slug"], data=dict(c),
-                              date_created_gmt=now, date_modified_gmt=now)
-                for rid, c in zip(ids_allocate(store, "tax_classes", len(classes)), classes, strict=True)
-            ])
+            hooks.store_init(store)
     except IntegrityError:  # created concurrently by another process
         return SandboxStore.objects.get(platform=platform, name=name)
     return store
@@ -83,16 +64,9 @@ def sandbox_store_languages_set(store: SandboxStore, languages) -> SandboxStore:
 
 
 def sandbox_store_describe(store: SandboxStore, site_url: str) -> dict:
-    """What a connector (or a person) needs to use the store: base URL and credentials (both key pairs
-    for WooCommerce; `{"access_token"}` and a read-only token for Shopify, whose connector appends
-    `/admin/api/<version>/graphql.json` to the base URL)."""
-    hooks = _store_hooks(store.platform)
-    credentials = hooks.credentials_describe(store) if hooks else {
-        "credentials": {"consumer_key": store.consumer_key, "consumer_secret": store.consumer_secret},
-        "read_only_credentials": {
-            "consumer_key": store.read_only_consumer_key, "consumer_secret": store.read_only_consumer_secret,
-        },
-    }
+    """What a connector (or a person) needs to use the store: base URL and credentials (read/write and
+    read-only, in the platform's own shape: its store hooks' `credentials_describe`)."""
+    credentials = store_hooks(store.platform).credentials_describe(store)
     return {
         "platform": store.platform,
         "store": store.name,
@@ -167,19 +141,3 @@ def sandbox_seed(store: SandboxStore, **options) -> dict:
     except ModuleNotFoundError:
         raise SandboxError(f"No seed generator for platform {store.platform!r}.") from None
     return module.seed(store, **options)
-
-
-def woocommerce_seed(store: SandboxStore, **options) -> dict:
-    """See `sandbox.woocommerce.seed.woocommerce_seed` (products, customers, orders, reviews, coupons,
-    languages, seed, malformed)."""
-    from .woocommerce.seed import woocommerce_seed as generate
-
-    return generate(store, **options)
-
-
-def shopify_seed(store: SandboxStore, **options) -> dict:
-    """See `sandbox.shopify.seed.shopify_seed` (products, customers, orders, collections, pages,
-    coupons, languages, seed)."""
-    from .shopify.seed import shopify_seed as generate
-
-    return generate(store, **options)

@@ -13,15 +13,22 @@ nested connection's nodes also select `cmBulkC<i>: __typename` (the alias names 
 object holding inline fragments selects `cmBulkType: __typename` (so that a union/interface object, e.g. a
 discount's `items`, gets back only the connections its type has). These keys are removed again when the
 record is rebuilt.
+
+Running them: `read` drives a bulk query read for a stream (start, poll, stream the result file into pages,
+fall back to the paginated read), `run_mutation` one mutation per record through bulkOperationRunMutation.
 """
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from copy import copy as shallow_copy
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+import requests
 from graphql import (
     FieldNode,
     GraphQLError,
@@ -32,6 +39,29 @@ from graphql import (
     parse,
     print_ast,
 )
+
+from connectors.base import Page
+from connectors.entities import Canonical
+from connectors.errors import RecordError, TransientError
+from connectors.sdk.graphql import Op
+
+from .api import USER_ERRORS, user_error
+from .mappers import legacy
+
+if TYPE_CHECKING:
+    from .connector import ShopifyConnector
+    from .streams.base import ShopifyStream
+
+logger = logging.getLogger(__name__)
+
+BULK_MIN = 100  # creates of at least this many products/customers go through a bulk mutation
+# An entity with at least this many records on the store is read with one bulk query: a paginated read of
+# products or orders costs ~40-50 points a record, so 100 of them drain two Standard-plan buckets (2000
+# points, 100/s) and wait ~20 s or more, while a bulk query costs ~12 points whatever its size.
+BULK_READ_MIN = 100
+BULK_POLL_MAX = 10.0  # seconds between two polls of a running bulk operation, at most
+BULK_WAIT_PAGE = 15.0  # while a bulk query runs, an empty page (with its checkpoint) this often
+BULK_DONE = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
 
 MAX_CONNECTIONS = 5
 MAX_DEPTH = 2
@@ -253,4 +283,188 @@ def user_errors_text(errors: list[dict[str, Any]]) -> str:
     return "; ".join(str(e.get("message")) for e in errors) or "no reason given"
 
 
-__all__ = ["BulkPlan", "GraphQLError", "Line", "OverLimits", "plan", "records", "user_errors_text"]
+# --- bulk query reads -------------------------------------------------------------------------------------
+def read(stream: ShopifyStream, checkpoint: dict[str, Any] | None, modified_since: datetime | None,
+         page_size: int | None) -> Iterator[Page]:
+    """Read the stream's whole entity with one `bulkOperationRunQuery` when `stream.worth_bulk` says so
+    [shopify.dev/docs/api/usage/bulk-operations/queries]; else, or when Shopify will not run it, the
+    stream's paginated read (`stream.unbulked`). Pages hold `page_size` root records; their checkpoint
+    `{"bulk": <operation id>, "offset": <root records read>}` re-reads the same result file (its URL
+    lives seven days) from there, or, when that operation is gone, starts again."""
+    connector, entity = stream.connector, stream.entity
+    resume = str((checkpoint or {}).get("bulk") or "")
+    if not resume.startswith("gid://shopify/BulkOperation/"):
+        resume = ""
+    offset = int((checkpoint or {}).get("offset") or 0) if resume else 0
+    if not resume and not stream.worth_bulk(modified_since):
+        yield from stream.unbulked(modified_since, page_size)
+        return
+    try:
+        bulk_plan = stream.bulk_plan(modified_since)
+    except OverLimits as exc:
+        logger.info("Shopify %s: the selection does not fit a bulk query (%s); paginated read", entity, exc)
+        yield from stream.unbulked(modified_since, page_size)
+        return
+    size = max(1, page_size or connector.capabilities.page_size)
+    for attempt in ("resume", "new") if resume else ("new",):
+        if attempt == "new":
+            offset = 0
+            operation = _start(connector, entity, bulk_plan)
+            if operation is None:
+                break
+        else:
+            operation = resume
+        status = yield from _wait(connector, operation, offset)
+        if status.get("status") != "COMPLETED":
+            logger.warning("Shopify %s: bulk operation %s ended %s (%s)%s", entity, operation,
+                           status.get("status"), status.get("errorCode"),
+                           "; starting again" if attempt == "resume" else "; paginated read")
+            continue
+        if not status.get("url"):  # Shopify gives no file when nothing matched
+            yield Page(items=[], next_checkpoint=None)
+            return
+        response = connector.http.request("GET", status["url"], stream=True, idempotent=True, cost=0)
+        if response.status_code >= 400:
+            response.close()
+            logger.warning("Shopify %s: the result file of bulk operation %s is gone (HTTP %s)%s", entity,
+                           operation, response.status_code,
+                           "; starting again" if attempt == "resume" else "; paginated read")
+            continue
+        yield from _pages(stream, bulk_plan, operation, response, offset, size)
+        return
+    yield from stream.unbulked(modified_since, page_size)
+
+
+def _start(connector: ShopifyConnector, entity: Any, bulk_plan: BulkPlan) -> str | None:
+    """Start the bulk query; None (with a log line) when Shopify refuses, e.g. because as many bulk
+    queries as this API version allows per shop are already running."""
+    data = connector._graphql("""mutation($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: true) {
+        bulkOperation { id status } userErrors { field message code } } }""", {"q": bulk_plan.query},
+                              cost=10, mutation=True)
+    payload = data.get("bulkOperationRunQuery") or {}
+    if payload.get("userErrors") or not payload.get("bulkOperation"):
+        logger.warning("Shopify %s: bulk query refused (%s); paginated read", entity,
+                       user_errors_text(payload.get("userErrors") or []))
+        return None
+    return payload["bulkOperation"]["id"]
+
+
+def _wait(connector: ShopifyConnector, operation: str, offset: int) -> Iterator[Page]:
+    """Poll until the operation ends; meanwhile an empty page every BULK_WAIT_PAGE seconds (its
+    checkpoint points at the operation, so a run stopped while Shopify works picks it up again).
+    Returns the operation's last status."""
+    delay, since_page = 0.25, time.monotonic()
+    while True:
+        node = connector._graphql("""query($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode
+            url rootObjectCount } } }""", {"id": operation}, cost=1).get("node")
+        if not node or not node.get("status"):
+            return {"status": "MISSING"}
+        if node["status"] in BULK_DONE:
+            return node
+        if time.monotonic() - since_page >= BULK_WAIT_PAGE:
+            yield Page(items=[], next_checkpoint={"bulk": operation, "offset": offset})
+            since_page = time.monotonic()
+        time.sleep(delay)
+        delay = min(delay * 2, BULK_POLL_MAX)
+
+
+def _pages(stream: ShopifyStream, bulk_plan: BulkPlan, operation: str, response: requests.Response, offset: int,
+           size: int) -> Iterator[Page]:
+    """Stream the JSONL result into pages; a page is held back until the next record shows there is
+    more, so that only the last page says the read is done."""
+    items: list[Canonical] = []
+    errors: list[RecordError] = []
+    ready: Page | None = None
+    consumed = offset
+    try:
+        for line in records(bulk_plan, response.iter_lines(chunk_size=1 << 16), skip=offset):
+            if ready is not None:
+                yield ready
+                ready = None
+            if line.problem:
+                errors.append(RecordError(line.problem, source_id=legacy((line.node or {}).get("id")) or "",
+                                          excerpt=line.excerpt))
+            else:
+                mapped, failed = stream.to_items([line.node])
+                items += mapped
+                errors += failed
+            if line.root:
+                consumed = line.index + 1
+            if len(items) + len(errors) >= size:
+                ready = Page(items=items, errors=errors, next_checkpoint={"bulk": operation, "offset": consumed})
+                items, errors = [], []
+    except requests.RequestException as exc:
+        raise TransientError(f"Shopify's bulk result file broke off: {exc}", url=stream.connector.api_url) from None
+    finally:
+        response.close()
+    if ready is not None and not items and not errors:
+        ready.next_checkpoint = None
+        yield ready
+        return
+    if ready is not None:
+        yield ready
+    yield Page(items=items, errors=errors, next_checkpoint=None)
+
+
+# --- bulk mutations ---------------------------------------------------------------------------------------
+def run_mutation(connector: ShopifyConnector, name: str, arg: str, arg_type: str, ops: list[Op],
+                 selection: str) -> list[tuple[Any, str | None]]:
+    """Run one mutation per op through bulkOperationRunMutation [shopify.dev/docs/api/usage/bulk-operations/
+    imports]: stage a JSONL file of variables, run, poll, read the JSONL results (by `__lineNumber`).
+    Falls back to batched requests when another bulk mutation is running."""
+    staged = connector._graphql("""mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) {
+        stagedTargets { url parameters { name value } } userErrors { field message } } }""",
+                                {"input": [{"resource": "BULK_MUTATION_VARIABLES", "filename": "cartmigrate.jsonl",
+                                            "mimeType": "text/jsonl", "httpMethod": "POST"}]}, cost=10,
+                                mutation=True)
+    target = staged["stagedUploadsCreate"]["stagedTargets"][0]
+    params = {p["name"]: p["value"] for p in target["parameters"]}
+    body = "".join(json.dumps({arg: op.args[arg][1]}) + "\n" for op in ops).encode()
+    upload = connector.http.request("POST", target["url"], data=params, files={"file": ("cartmigrate.jsonl", body)},
+                                    idempotent=True)
+    if upload.status_code >= 300:
+        raise TransientError(f"Shopify's staged upload refused the bulk file (HTTP {upload.status_code}).",
+                             url=target["url"])
+    mutation = f"mutation call(${arg}: {arg_type}) {{ {name}({arg}: ${arg}) {{ {selection} {USER_ERRORS} }} }}"
+    run = connector._graphql("""mutation($m: String!, $path: String!) { bulkOperationRunMutation(mutation: $m,
+        stagedUploadPath: $path, clientIdentifier: "cartmigrate-import") { bulkOperation { id status }
+        userErrors { field message code } } }""", {"m": mutation, "path": params["key"]}, cost=10, mutation=True)
+    payload = run["bulkOperationRunMutation"]
+    if payload["userErrors"] or not payload["bulkOperation"]:
+        logger.info("Bulk mutation refused (%s); using batched requests", payload["userErrors"])
+        return connector._mutate(ops)
+    operation = payload["bulkOperation"]["id"]
+    deadline = time.monotonic() + 1800
+    while True:
+        status = connector._graphql("""query($id: ID!) { node(id: $id) { ... on BulkOperation { status errorCode url
+            partialDataUrl } } }""", {"id": operation}, cost=1)["node"]
+        if status["status"] in BULK_DONE:
+            break
+        if time.monotonic() > deadline:
+            raise TransientError("Shopify's bulk mutation did not finish in 30 minutes.", url=connector.api_url)
+        connector._sleep(1.0)
+    url = status.get("url") or status.get("partialDataUrl")
+    results: list[tuple[Any, str | None]] = [
+        (None, f"Shopify's bulk mutation ended {status['status']} ({status.get('errorCode')}).")] * len(ops)
+    if url:
+        text = connector.http.request("GET", url).text
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            index = int(row.get("__lineNumber", -1))
+            if not 0 <= index < len(ops):
+                continue
+            data = (row.get("data") or {}).get(name)
+            errors = (data or {}).get("userErrors") or []
+            if row.get("errors"):
+                results[index] = (None, "; ".join(str(e.get("message")) for e in row["errors"]))
+            elif errors:
+                results[index] = (data, "; ".join(user_error(e) for e in errors))
+            else:
+                results[index] = (data, None)
+    return results
+
+
+__all__ = ["BULK_MIN", "BULK_READ_MIN", "BulkPlan", "GraphQLError", "Line", "OverLimits", "plan", "read", "records",
+           "run_mutation", "user_errors_text"]

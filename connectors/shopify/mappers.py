@@ -50,6 +50,7 @@ from connectors.entities import (
 )
 from connectors.entities import Page as ContentPage
 from connectors.errors import RecordError
+from connectors.sdk import access
 
 E = EntityType
 MAX_OPTIONS = 3  # [shopify.dev/docs/api/admin-graphql/2024-04/input-objects/optioncreateinput]
@@ -137,15 +138,7 @@ def format_time(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _nodes(value: Any) -> list[dict[str, Any]]:
-    """Items of a connection ({nodes} or {edges: [{node}]}) or of a plain list."""
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    if not isinstance(value, dict):
-        return []
-    if "nodes" in value:
-        return [v for v in value["nodes"] or [] if isinstance(v, dict)]
-    return [e["node"] for e in value.get("edges") or [] if isinstance(e, dict) and isinstance(e.get("node"), dict)]
+_nodes = access.items_of  # items of a connection ({nodes} or {edges: [{node}]}) or of a plain list
 
 
 def _metafield(node: dict[str, Any], key: str) -> Any:

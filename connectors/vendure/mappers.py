@@ -1,7 +1,7 @@
 """Pure translations between Vendure Admin API JSON and canonical entities. No I/O.
 
-Readers (`*_from_vendure`) take the decoded JSON of one record as the connector's queries select it (see
-`connector.py`) plus what the connector knows about the store (default language, money precision,
+Readers (`*_from_vendure`) take the decoded JSON of one record as the streams' queries select it (see
+`streams/`) plus what the connector knows about the store (default language, money precision,
 collection membership) and return a dict of canonical fields; `to_canonical` wraps them so that any
 malformed record becomes a readable `RecordError`. Writers (`*_input`) take a canonical entity whose
 references the engine already rewrote to this store's ids and return the GraphQL input objects.
@@ -11,6 +11,8 @@ Money: Vendure amounts are integers in minor units (1999 = 19.99 with the defaul
 Decimal major units.
 Languages: Vendure keeps one translation per `LanguageCode` (`en`, `fr`, `pt_BR`); the channel's default
 language fills the canonical top-level fields, the others go to `translations`.
+Fields are read with the shared accessors (`connectors.sdk.access`: missing, null and "" are no value; a
+value of the wrong shape is a ValueError naming the field, hence the record's RecordError).
 Custom fields: the names CartmigratePlugin declares (vendure_plugin/cartmigrate-plugin.js); writers add them
 only when the connector says the store has them (`custom_fields=True`).
 """
@@ -39,10 +41,18 @@ from connectors.entities import (
     validate_entity,
 )
 from connectors.errors import RecordError
+from connectors.sdk.access import list_of, mapping, text
 
 EXTRA_KEY = "vendure"
 TAG_FACET_CODE = "tags"
 TAG_FACET_NAME = "Tags"
+# Facet codes are unique across channels: a "tags" facet made in another channel of the same server makes the one
+# created in this channel "tags-2" (Vendure appends a number), and it is still this connector's Tags facet.
+_TAG_FACET = re.compile(r"tags(-\d+)?")
+
+
+def is_tag_facet(code: str | None) -> bool:
+    return bool(code) and _TAG_FACET.fullmatch(code) is not None
 PRODUCT_ID_FILTER = "product-id-filter"
 BACKORDER_THRESHOLD = -1_000_000  # "allow backorders": sell far below zero (Vendure has no backorder flag)
 MAX_INT = 2**31 - 1  # GraphQL Int
@@ -134,36 +144,8 @@ def language_code(lang: str) -> str:
     return f"{base.lower()}_{region.upper() if len(region) == 2 else region.capitalize()}"
 
 
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        raise ValueError(f"{key}: expected text, got {type(value).__name__}")
-    return str(value)
-
-
-def _list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key)
-    if value is None:
-        return []
-    if isinstance(value, dict) and isinstance(value.get("items"), list):
-        return value["items"]  # a paginated list
-    if not isinstance(value, list):
-        raise ValueError(f"{key}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _dict(value: Any, field: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{field}: expected an object, got {type(value).__name__}")
-    return value
-
-
 def _custom(data: dict[str, Any]) -> dict[str, Any]:
-    return _dict(data.get("customFields"), "customFields")
+    return mapping(data.get("customFields"), "customFields")
 
 
 def _extra(**values: Any) -> dict[str, Any]:
@@ -172,7 +154,8 @@ def _extra(**values: Any) -> dict[str, Any]:
 
 
 def translations_by_language(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {str(t.get("languageCode")): t for t in (_dict(t, "translations[]") for t in _list(data, "translations"))}
+    translations = (mapping(t, "translations[]") for t in list_of(data, "translations"))
+    return {str(t.get("languageCode")): t for t in translations}
 
 
 def _main_and_translations(data: dict[str, Any], default_language: str, fields: tuple[str, ...]
@@ -180,8 +163,8 @@ def _main_and_translations(data: dict[str, Any], default_language: str, fields: 
     """(fields in the default language, {other language: fields}) from a record's `translations`."""
     by_lang = translations_by_language(data)
     main_source = by_lang.get(default_language) or data
-    main = {f: _text(main_source, f) or _text(data, f) for f in fields}
-    others = {lang: {f: _text(t, f) for f in fields} for lang, t in by_lang.items() if lang != default_language}
+    main = {f: text(main_source, f) or text(data, f) for f in fields}
+    others = {lang: {f: text(t, f) for f in fields} for lang, t in by_lang.items() if lang != default_language}
     return main, others
 
 
@@ -208,23 +191,23 @@ def full_name(address: Address) -> str:
 def address_from_vendure(data: Any, field: str, *, first_hint: str = "", last_hint: str = "", email: str = ""
                          ) -> dict[str, str]:
     """A Customer `Address` ({country {code}}) or an `OrderAddress` ({countryCode}) as a canonical address."""
-    data = _dict(data, field)
+    data = mapping(data, field)
     if not data:
         return {}
-    first, last = split_full_name(_text(data, "fullName"), first_hint, last_hint)
+    first, last = split_full_name(text(data, "fullName"), first_hint, last_hint)
     country = data.get("country")
-    code = _text(country, "code") if isinstance(country, dict) else ""
+    code = text(country, "code") if isinstance(country, dict) else ""
     return {
         "first_name": first,
         "last_name": last,
-        "company": _text(data, "company"),
-        "address1": _text(data, "streetLine1"),
-        "address2": _text(data, "streetLine2"),
-        "city": _text(data, "city"),
-        "state": _text(data, "province"),
-        "postcode": _text(data, "postalCode"),
-        "country": (_text(data, "countryCode") or code).upper(),
-        "phone": _text(data, "phoneNumber"),
+        "company": text(data, "company"),
+        "address1": text(data, "streetLine1"),
+        "address2": text(data, "streetLine2"),
+        "city": text(data, "city"),
+        "state": text(data, "province"),
+        "postcode": text(data, "postalCode"),
+        "country": (text(data, "countryCode") or code).upper(),
+        "phone": text(data, "phoneNumber"),
         "email": email,
     }
 
@@ -257,7 +240,7 @@ def product_ids_of_filters(filters: Iterable[Any]) -> list[str]:
     """Product ids a collection lists through `product-id-filter` (its `productIds` argument is JSON)."""
     ids: list[str] = []
     for raw in filters or []:
-        operation = _dict(raw, "filters[]")
+        operation = mapping(raw, "filters[]")
         if operation.get("code") != PRODUCT_ID_FILTER:
             continue
         for arg in operation.get("args") or []:
@@ -282,8 +265,8 @@ def product_id_filters(product_ids: Iterable[str]) -> list[dict[str, Any]]:
 
 def category_from_vendure(data: dict[str, Any], *, default_language: str) -> dict[str, Any]:
     main, others = _main_and_translations(data, default_language, ("name", "slug", "description"))
-    breadcrumbs = _list(data, "breadcrumbs")
-    root_id = str(_dict(breadcrumbs[0], "breadcrumbs[]").get("id")) if breadcrumbs else ""
+    breadcrumbs = list_of(data, "breadcrumbs")
+    root_id = str(mapping(breadcrumbs[0], "breadcrumbs[]").get("id")) if breadcrumbs else ""
     parent_id = data.get("parentId")
     parent = str(parent_id) if parent_id not in (None, "") and str(parent_id) != root_id else None
     return {
@@ -341,11 +324,11 @@ def collection_input(item: Category, *, default_language: str, languages: Iterab
 
 # --- products ------------------------------------------------------------------------------------
 def _asset_in(value: Any, position: int = 0) -> dict[str, Any] | None:
-    asset = _dict(value, "asset")
+    asset = mapping(value, "asset")
     url = asset.get("source") or asset.get("preview")
     if not url:
         return None
-    return {"url": str(url), "alt": _text(asset, "name"), "position": position}
+    return {"url": str(url), "alt": text(asset, "name"), "position": position}
 
 
 def tracks_inventory(flag: Any, global_track_inventory: bool) -> bool:
@@ -370,12 +353,12 @@ def variant_stock(data: dict[str, Any], *, global_track_inventory: bool, global_
 
 def _option_values(variant: dict[str, Any], group_names: dict[str, str]) -> dict[str, str]:
     values: dict[str, str] = {}
-    for option in _list(variant, "options"):
-        option = _dict(option, "options[]")
-        group = _dict(option.get("group"), "options[].group")
-        name = _text(group, "name") or group_names.get(str(option.get("groupId") or group.get("id")), "")
+    for option in list_of(variant, "options"):
+        option = mapping(option, "options[]")
+        group = mapping(option.get("group"), "options[].group")
+        name = text(group, "name") or group_names.get(str(option.get("groupId") or group.get("id")), "")
         if name:
-            values[name] = _text(option, "name")
+            values[name] = text(option, "name")
     return values
 
 
@@ -384,7 +367,7 @@ def variant_from_vendure(data: dict[str, Any], *, precision: int, global_track_i
     custom = _custom(data)
     return {
         "source_id": str(data["id"]),
-        "sku": _text(data, "sku"),
+        "sku": text(data, "sku"),
         "price": major(data.get("price"), precision, "price"),
         "compare_at_price": major(custom.get("compareAtPrice"), precision, "compareAtPrice"),
         **variant_stock(data, global_track_inventory=global_track_inventory, global_threshold=global_threshold),
@@ -400,9 +383,9 @@ def product_from_vendure(data: dict[str, Any], *, default_language: str, precisi
     stock are the product's); any other is "variable" with one canonical variant per Vendure variant."""
     main, others = _main_and_translations(data, default_language, ("name", "slug", "description"))
     custom = _custom(data)
-    groups = [_dict(g, "optionGroups[]") for g in _list(data, "optionGroups")]
-    group_names = {str(g.get("id")): _text(g, "name") for g in groups}
-    raw_variants = [_dict(v, "variants[]") for v in _list(data, "variants")]
+    groups = [mapping(g, "optionGroups[]") for g in list_of(data, "optionGroups")]
+    group_names = {str(g.get("id")): text(g, "name") for g in groups}
+    raw_variants = [mapping(v, "variants[]") for v in list_of(data, "variants")]
     variants = [variant_from_vendure(v, precision=precision, global_track_inventory=global_track_inventory,
                                      group_names=group_names, global_threshold=global_threshold)
                 for v in raw_variants]
@@ -416,7 +399,7 @@ def product_from_vendure(data: dict[str, Any], *, default_language: str, precisi
         variants = []
     else:
         prices = [v["price"] for v in variants if v["price"] is not None]
-        fields = {"sku": _text(custom, "productSku"), "price": min(prices) if prices else None,
+        fields = {"sku": text(custom, "productSku"), "price": min(prices) if prices else None,
                   "compare_at_price": None}
         status = custom.get("stockStatus")
         if status in STOCK_STATUSES:  # what the source's product-level stock was (CartmigratePlugin)
@@ -430,17 +413,17 @@ def product_from_vendure(data: dict[str, Any], *, default_language: str, precisi
                 else "out_of_stock")
     options = []
     for position, group in enumerate(groups):
-        options.append({"name": _text(group, "name"),
-                        "values": [_text(_dict(o, "options[]"), "name") for o in _list(group, "options")],
+        options.append({"name": text(group, "name"),
+                        "values": [text(mapping(o, "options[]"), "name") for o in list_of(group, "options")],
                         "position": position})
-    assets = [a for i, raw in enumerate(_list(data, "assets")) if (a := _asset_in(raw, i))]
+    assets = [a for i, raw in enumerate(list_of(data, "assets")) if (a := _asset_in(raw, i))]
     if not assets and (featured := _asset_in(data.get("featuredAsset"))):
         assets = [featured]
     tags = []
-    for value in _list(data, "facetValues"):
-        value = _dict(value, "facetValues[]")
-        if _text(_dict(value.get("facet"), "facet"), "code") == TAG_FACET_CODE:
-            tags.append(_text(value, "name"))
+    for value in list_of(data, "facetValues"):
+        value = mapping(value, "facetValues[]")
+        if is_tag_facet(text(mapping(value.get("facet"), "facet"), "code")):
+            tags.append(text(value, "name"))
     updated = latest(parse_time(data.get("updatedAt"), "updatedAt"),
                      *(parse_time(v.get("updatedAt"), "variants[].updatedAt") for v in raw_variants))
     return {
@@ -564,8 +547,8 @@ def customer_from_vendure(data: dict[str, Any]) -> dict[str, Any]:
     """A registered customer. The default billing address (else the first one) is the billing address, with
     the customer's email (Vendure addresses have none); the default shipping address (else the billing one)
     is the shipping address."""
-    first, last, email = _text(data, "firstName"), _text(data, "lastName"), _text(data, "emailAddress")
-    addresses = [_dict(a, "addresses[]") for a in _list(data, "addresses")]
+    first, last, email = text(data, "firstName"), text(data, "lastName"), text(data, "emailAddress")
+    addresses = [mapping(a, "addresses[]") for a in list_of(data, "addresses")]
     billing = next((a for a in addresses if a.get("defaultBillingAddress")), addresses[0] if addresses else None)
     shipping = next((a for a in addresses if a.get("defaultShippingAddress")), billing)
     updated = latest(parse_time(data.get("updatedAt"), "updatedAt"),
@@ -577,10 +560,10 @@ def customer_from_vendure(data: dict[str, Any]) -> dict[str, Any]:
         "email": email,
         "first_name": first,
         "last_name": last,
-        "phone": _text(data, "phoneNumber"),
+        "phone": text(data, "phoneNumber"),
         "billing": address_from_vendure(billing, "billing", first_hint=first, last_hint=last, email=email),
         "shipping": address_from_vendure(shipping, "shipping", first_hint=first, last_hint=last),
-        "extra": _extra(title=_text(data, "title")),
+        "extra": _extra(title=text(data, "title")),
     }
 
 
@@ -612,14 +595,14 @@ def customer_address_inputs(item: Customer) -> list[dict[str, Any]]:
 
 # --- orders --------------------------------------------------------------------------------------
 def order_from_vendure(data: dict[str, Any], *, precision: int = 2) -> dict[str, Any]:
-    customer = _dict(data.get("customer"), "customer")
+    customer = mapping(data.get("customer"), "customer")
     registered = bool(customer.get("user"))
-    first, last, email = _text(customer, "firstName"), _text(customer, "lastName"), _text(customer, "emailAddress")
+    first, last, email = text(customer, "firstName"), text(customer, "lastName"), text(customer, "emailAddress")
     custom = _custom(data)
     lines, subtotal, line_totals = [], Decimal("0"), Decimal("0")
-    for raw in _list(data, "lines"):
-        raw = _dict(raw, "lines[]")
-        variant = _dict(raw.get("productVariant"), "lines[].productVariant")
+    for raw in list_of(data, "lines"):
+        raw = mapping(raw, "lines[]")
+        variant = mapping(raw.get("productVariant"), "lines[].productVariant")
         quantity = int(raw.get("quantity") or 0)
         line_subtotal = major_or_zero(raw.get("linePrice"), precision, "lines[].linePrice")
         line_total = major_or_zero(raw.get("proratedLinePrice"), precision, "lines[].proratedLinePrice")
@@ -630,9 +613,9 @@ def order_from_vendure(data: dict[str, Any], *, precision: int = 2) -> dict[str,
             "source_id": str(raw.get("id") or ""),
             "product_id": str(variant.get("productId")) if variant.get("productId") else None,
             # A variant without options is a simple product's only variant: canonical lines name no variant.
-            "variant_id": str(variant["id"]) if variant.get("id") and _list(variant, "options") else None,
-            "sku": _text(variant, "sku"),
-            "name": _text(variant, "name") or _text(variant, "sku") or "Item",
+            "variant_id": str(variant["id"]) if variant.get("id") and list_of(variant, "options") else None,
+            "sku": text(variant, "sku"),
+            "name": text(variant, "name") or text(variant, "sku") or "Item",
             "quantity": quantity,
             "price": major_or_zero(raw.get("unitPrice"), precision, "lines[].unitPrice"),
             "subtotal": line_subtotal,
@@ -641,20 +624,20 @@ def order_from_vendure(data: dict[str, Any], *, precision: int = 2) -> dict[str,
         })
     total = major_or_zero(data.get("total"), precision, "total")
     total_with_tax = major_or_zero(data.get("totalWithTax"), precision, "totalWithTax")
-    payments = [_dict(p, "payments[]") for p in _list(data, "payments")]
+    payments = [mapping(p, "payments[]") for p in list_of(data, "payments")]
     settled = [p for p in payments if p.get("state") == "Settled"]
     payment = (settled or payments or [{}])[0]
     metadata = payment.get("metadata") if isinstance(payment.get("metadata"), dict) else {}
     shipments = []
-    for raw in _list(data, "fulfillments"):
-        raw = _dict(raw, "fulfillments[]")
-        if raw.get("state") == "Cancelled" or not _text(raw, "trackingCode"):
+    for raw in list_of(data, "fulfillments"):
+        raw = mapping(raw, "fulfillments[]")
+        if raw.get("state") == "Cancelled" or not text(raw, "trackingCode"):
             continue
-        shipments.append({"tracking_number": _text(raw, "trackingCode"), "carrier": _text(raw, "method"),
+        shipments.append({"tracking_number": text(raw, "trackingCode"), "carrier": text(raw, "method"),
                           "shipped_at": parse_time(raw.get("createdAt"), "fulfillments[].createdAt")})
-    codes = _list(data, "couponCodes")
-    notes = [_dict(h, "history[]") for h in _list(data, "history")]
-    customer_note = next((_text(_dict(h.get("data"), "history[].data"), "note") for h in notes
+    codes = list_of(data, "couponCodes")
+    notes = [mapping(h, "history[]") for h in list_of(data, "history")]
+    customer_note = next((text(mapping(h.get("data"), "history[].data"), "note") for h in notes
                           if h.get("type") == "ORDER_NOTE"), "")
     source_date = parse_time(custom.get("sourceOrderDate"), "customFields.sourceOrderDate")
     return {
@@ -662,9 +645,9 @@ def order_from_vendure(data: dict[str, Any], *, precision: int = 2) -> dict[str,
         "created_at": source_date or parse_time(data.get("orderPlacedAt"), "orderPlacedAt") or parse_time(
             data.get("createdAt"), "createdAt"),
         "updated_at": parse_time(data.get("updatedAt"), "updatedAt"),
-        "number": _text(data, "code") or str(data["id"]),
-        "status": _text(data, "state"),
-        "currency": _text(data, "currencyCode"),
+        "number": text(data, "code") or str(data["id"]),
+        "status": text(data, "state"),
+        "currency": text(data, "currencyCode"),
         "customer_id": str(customer["id"]) if registered and customer.get("id") else None,
         "email": email,
         "billing": address_from_vendure(data.get("billingAddress"), "billingAddress", first_hint=first,
@@ -673,16 +656,16 @@ def order_from_vendure(data: dict[str, Any], *, precision: int = 2) -> dict[str,
                                          last_hint=last),
         "lines": lines,
         "shipping_lines": [
-            {"method": _text(_dict(s.get("shippingMethod"), "shippingMethod"), "code"),
-             "title": _text(_dict(s.get("shippingMethod"), "shippingMethod"), "name"),
+            {"method": text(mapping(s.get("shippingMethod"), "shippingMethod"), "code"),
+             "title": text(mapping(s.get("shippingMethod"), "shippingMethod"), "name"),
              "total": major_or_zero(s.get("discountedPrice", s.get("price")), precision, "shippingLines[].price")}
-            for s in (_dict(raw, "shippingLines[]") for raw in _list(data, "shippingLines"))
+            for s in (mapping(raw, "shippingLines[]") for raw in list_of(data, "shippingLines"))
         ],
         "tax_lines": [
-            {"label": _text(t, "description"), "rate": Decimal(str(t["taxRate"])).quantize(Decimal("0.0001"))
+            {"label": text(t, "description"), "rate": Decimal(str(t["taxRate"])).quantize(Decimal("0.0001"))
              if t.get("taxRate") is not None else None,
              "total": major_or_zero(t.get("taxTotal"), precision, "taxSummary[].taxTotal")}
-            for t in (_dict(raw, "taxSummary[]") for raw in _list(data, "taxSummary"))
+            for t in (mapping(raw, "taxSummary[]") for raw in list_of(data, "taxSummary"))
         ],
         "discounts": [{"code": str(code), "amount": subtotal - line_totals if len(codes) == 1 else Decimal("0")}
                       for code in codes],
@@ -691,9 +674,9 @@ def order_from_vendure(data: dict[str, Any], *, precision: int = 2) -> dict[str,
         "tax_total": total_with_tax - total,
         "discount_total": subtotal - line_totals,
         "total": total_with_tax,
-        "payment_method": _text(payment, "method"),
+        "payment_method": text(payment, "method"),
         "payment_method_title": str(metadata.get("title") or ""),
-        "transaction_id": _text(payment, "transactionId"),
+        "transaction_id": text(payment, "transactionId"),
         "paid_at": parse_time(settled[0].get("createdAt"), "payments[].createdAt") if settled else None,
         "customer_note": customer_note,
         "shipments": shipments,

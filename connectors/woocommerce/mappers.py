@@ -37,6 +37,7 @@ from connectors.entities import (
     validate_entity,
 )
 from connectors.errors import RecordError
+from connectors.sdk import access
 
 EXTRA_KEY = "woocommerce"
 SOURCE_NUMBER_META = "_cartmigrate_source_number"
@@ -146,30 +147,10 @@ def format_gmt(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        raise ValueError(f"{key}: expected text, got {type(value).__name__}")
-    return str(value)
-
-
-def _list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key)
-    if value in (None, ""):
-        return []
-    if not isinstance(value, list):
-        raise ValueError(f"{key}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _dict(value: Any, field: str) -> dict[str, Any]:
-    if value in (None, "", []):  # PHP serialises an empty assoc array as []
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{field}: expected an object, got {type(value).__name__}")
-    return value
+# JSON accessors: the SDK's (one behaviour for every platform; "" is an empty list, [] an empty object).
+_text = access.text
+_list = access.list_of
+_dict = access.mapping
 
 
 def meta_value(data: dict[str, Any], key: str) -> Any:

@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from .. import selectors
 from ..enums import EntityStatus, RunKind
-from ..models import ChangeRecord, EntityProgress, MigrationRun, RecordError, Store, StoreMigration
+from ..models import ChangeRecord, MigrationRun, RecordError, Store, StoreMigration
 from ..services.runs import AVAILABLE_KINDS
+from ..services.smart_update import catalog, smart_update_next_run
 
 
 def inline_choice_field(choices: list[tuple[str, str]], **kwargs) -> serializers.ChoiceField:
@@ -201,19 +202,42 @@ class RunSummarySerializer(serializers.ModelSerializer):
 
 
 class MigrationSerializer(serializers.ModelSerializer):
+    """A migration. `migrated` and `headline` come from selectors.migration_numbers; a list view passes
+    them for its page in `context["numbers"]` (migration id -> MigrationNumbers)."""
+
     source_store = StoreSummarySerializer(read_only=True)
     target_store = StoreSummarySerializer(read_only=True)
     quote = serializers.DictField(read_only=True, help_text="Price of a full run: entity counts, amount in cents.")
     last_run = serializers.SerializerMethodField()
+    migrated = serializers.SerializerMethodField(
+        help_text="Records of the migration's entities on the target through its id map (variations are part "
+        "of their products).")
+    headline = serializers.SerializerMethodField(
+        help_text='The migration\'s state in words, agreeing with its runs, e.g. "Full migration completed with '
+        'errors".')
 
     class Meta:
         model = StoreMigration
         fields = [
             "id", "source_store", "target_store", "entities", "options", "language_mapping", "status_mapping",
-            "group_mapping", "state", "quote", "full_completed_at", "remigration_window_until", "created_at",
-            "updated_at", "last_run",
+            "group_mapping", "state", "headline", "migrated", "quote", "full_completed_at",
+            "remigration_window_until", "created_at", "updated_at", "last_run",
         ]
         read_only_fields = fields
+
+    def _numbers(self, migration: StoreMigration) -> selectors.MigrationNumbers:
+        numbers = self.context.get("numbers") or {}
+        if migration.pk not in numbers:
+            return selectors.migration_numbers(migration=migration)
+        return numbers[migration.pk]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_migrated(self, migration: StoreMigration) -> int:
+        return self._numbers(migration).migrated
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_headline(self, migration: StoreMigration) -> str:
+        return self._numbers(migration).headline
 
     @extend_schema_field(RunSummarySerializer(allow_null=True))
     def get_last_run(self, migration: StoreMigration) -> dict | None:
@@ -248,25 +272,55 @@ class RunStartInputSerializer(serializers.Serializer):
         return value
 
 
+class RunWarningSerializer(serializers.Serializer):
+    entity = serializers.CharField(allow_blank=True, required=False)
+    count = serializers.IntegerField(required=False)
+    message = serializers.CharField()
+
+
 class RunSerializer(serializers.ModelSerializer):
     migration = serializers.UUIDField(source="migration_id", read_only=True)
+    charge_cents = serializers.SerializerMethodField(
+        help_text="What the run costs, in cents of the quote's currency; always 0 for a failed or cancelled run.")
+    charged = serializers.SerializerMethodField(help_text="False for a failed or cancelled run: never charged.")
+    warnings = RunWarningSerializer(
+        many=True, read_only=True,
+        help_text="What the owner must know besides record errors, e.g. target records a clear could not delete.")
 
     class Meta:
         model = MigrationRun
         fields = [
             "id", "migration", "kind", "status", "phase", "cancel_requested", "error_message", "charge_cents",
-            "created_at", "started_at", "finished_at",
+            "charged", "warnings", "created_at", "started_at", "finished_at",
         ]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_charge_cents(self, run: MigrationRun) -> int:
+        return selectors.run_charge_cents(run=run)
 
-class EntityProgressSerializer(serializers.ModelSerializer):
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_charged(self, run: MigrationRun) -> bool:
+        return selectors.run_is_charged(run=run)
+
+
+class EntityNumbersSerializer(serializers.Serializer):
+    """One entity of a run (selectors.EntityNumbers); docs/runs.md "Numbers" defines each count."""
+
+    entity = serializers.CharField()
     status = inline_choice_field(EntityStatus.choices, read_only=True)
-
-    class Meta:
-        model = EntityProgress
-        fields = ["entity", "status", "total", "done", "created", "updated", "skipped", "failed"]
-        read_only_fields = fields
+    total = serializers.IntegerField(allow_null=True, help_text="Records to read; null until counted.")
+    read = serializers.IntegerField(help_text="created + updated + unchanged + skipped + failed.")
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField(help_text="Read, and needed no write.")
+    skipped = serializers.IntegerField(help_text="Read, and not part of this run.")
+    failed = serializers.IntegerField(help_text="Not written; each has a record error.")
+    errors = serializers.IntegerField(help_text="Records with a record error (failed, or partly migrated).")
+    done = serializers.IntegerField(help_text="created + updated + unchanged.")
+    processed = serializers.IntegerField(help_text="done + skipped + failed.")
+    written = serializers.IntegerField(help_text="created + updated: the records migrated.")
+    percent = serializers.IntegerField()
 
 
 class RecordErrorSerializer(serializers.ModelSerializer):
@@ -285,13 +339,21 @@ class RecordErrorFullSerializer(RecordErrorSerializer):
 
 
 class RunTotalsSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    done = serializers.IntegerField()
-    failed = serializers.IntegerField()
-    skipped = serializers.IntegerField()
+    """A run's numbers summed over its entities (selectors.run_numbers), as every page shows them."""
+
+    total = serializers.IntegerField(allow_null=True, help_text="Null while any entity's total is not known.")
+    read = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
-    entities = serializers.DictField(child=serializers.DictField())
+    unchanged = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    done = serializers.IntegerField()
+    processed = serializers.IntegerField()
+    written = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    summary = serializers.CharField()
 
 
 class RunDetailSerializer(RunSerializer):
@@ -311,13 +373,19 @@ class RunDetailSerializer(RunSerializer):
                   "errors_count"]
         read_only_fields = fields
 
+    def _numbers(self, run: MigrationRun) -> selectors.RunNumbers:
+        cache = self.context.setdefault("_run_numbers", {})
+        if run.pk not in cache:
+            cache[run.pk] = selectors.run_numbers(run=run)
+        return cache[run.pk]
+
     @extend_schema_field(RunTotalsSerializer)
     def get_totals(self, run: MigrationRun) -> dict:
-        return selectors.run_totals(run=run)
+        return self._numbers(run).as_dict()
 
-    @extend_schema_field(EntityProgressSerializer(many=True))
+    @extend_schema_field(EntityNumbersSerializer(many=True))
     def get_progress(self, run: MigrationRun) -> list:
-        return EntityProgressSerializer(selectors.run_progress(run=run), many=True).data
+        return [e.as_dict() for e in self._numbers(run).entities]
 
     @extend_schema_field(RecordErrorSerializer(many=True))
     def get_errors(self, run: MigrationRun) -> list:
@@ -326,7 +394,8 @@ class RunDetailSerializer(RunSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_errors_count(self, run: MigrationRun) -> int:
-        return selectors.run_errors(run=run).count()
+        """Records with a record error (totals.errors); a record with several messages counts once."""
+        return self._numbers(run).errors
 
 
 # --- smart update ----------------------------------------------------------------------------------
@@ -356,14 +425,10 @@ class SmartUpdateSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DictField(child=serializers.ListField(child=serializers.CharField())))
     def get_catalog(self, config) -> dict:
-        from ..services.smart_update import catalog
-
         return catalog(migration=config.migration)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_run_at(self, config):
-        from ..services.smart_update import smart_update_next_run
-
         return smart_update_next_run(config=config) if config.pk else None
 
 
@@ -376,5 +441,6 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChangeRecord
-        fields = ["entity", "source_id", "target_id", "kind", "field", "old", "new", "target_value", "applied"]
+        fields = ["entity", "source_id", "target_id", "kind", "field", "old", "new", "target_value", "will_apply",
+                  "applied"]
         read_only_fields = fields

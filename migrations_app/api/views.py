@@ -55,10 +55,13 @@ class OrganizationApi(APIView):
     def organization(self):
         return self.request.organization
 
-    def paginated(self, queryset, serializer_class) -> Response:
+    def paginated(self, queryset, serializer_class, *, context_for_page=None) -> Response:
+        """One page of `queryset`; `context_for_page(rows)` adds serializer context computed for the page
+        at once (e.g. the numbers of its migrations)."""
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
-        data = serializer_class(page, many=True, context={"request": self.request}).data
+        context = {"request": self.request, **(context_for_page(page) if context_for_page else {})}
+        data = serializer_class(page, many=True, context=context).data
         return paginator.get_paginated_response(data)
 
 
@@ -136,7 +139,8 @@ class StoreCheckApi(OrganizationApi):
             OpenApiExample(
                 "Store unreachable",
                 value={"ok": False, "url": "https://shop.example.com/wp-json/wc/v3/", "status": None,
-                       "message": "Could not reach the WooCommerce API ...", "checked_at": "2025-01-01T00:00:00Z"},
+                       "message": "Could not reach https://shop.example.com/ ...",
+                       "checked_at": "2025-01-01T00:00:00Z"},
                 response_only=True,
             ),
         ],
@@ -154,7 +158,8 @@ class MigrationListApi(OrganizationApi):
     @extend_schema(tags=["migrations"], summary="Your migrations", responses=MigrationSerializer(many=True))
     def get(self, request):
         migrations = selectors.migration_list(organization=self.organization).prefetch_related("runs")
-        return self.paginated(migrations, MigrationSerializer)
+        return self.paginated(migrations, MigrationSerializer, context_for_page=lambda rows: {
+            "numbers": selectors.migrations_numbers(migrations=rows)})
 
     @extend_schema(
         tags=["migrations"],
@@ -257,8 +262,9 @@ class RunDetailApi(OrganizationApi):
     @extend_schema(
         tags=["runs"],
         summary="A run with its progress",
-        description="Totals, progress per entity, verification and the first 100 record errors (`errors_count` "
-        "counts them all; see /runs/{id}/errors/).",
+        description="Totals and progress per entity (the numbers every page shows: docs/runs.md, \"Numbers\"), "
+        "warnings, verification and the first 100 record errors (`errors_count` counts the records with an error, "
+        "a record with several messages once; every message is at /runs/{id}/errors/).",
         responses={200: RunDetailSerializer, 404: NOT_FOUND},
     )
     def get(self, request, run_id):

@@ -35,26 +35,30 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connectors.base import Connector, Page, WriteResult
-from connectors.entities import DEPENDENCIES, MODELS, VARIANTS, Canonical, EntityType, OrderStatus, excerpt
+from connectors.entities import DEPENDENCIES, MODELS, VARIANTS, Canonical, EntityType, excerpt
 from connectors.errors import ConfigError, ConnectorError
 from connectors.errors import RecordError as ConnectorRecordError
 
 from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, IdMapState, MigrationState, RunKind, RunStatus
 from ..models import ChangeRecord, EntityProgress, IdMap, MigrationRun, RecordError, StoreMigration
+from . import queue
 from .connections import connector_for
-from .smart_update import NO_CONFLICT_CHECK, baseline, field_value, fingerprint
+from .mappings import status_map
+from .notify import run_notify_owner
+from .pricing import run_charge
+from .runplan import RunPlan
+from .values import NO_CONFLICT_CHECK, baseline, field_value, fingerprint, iter_ref_values
+from .verify import run_verify
 
 logger = logging.getLogger(__name__)
 
 TERMINAL_ENTITY = (EntityStatus.DONE, EntityStatus.FAILED, EntityStatus.CANCELLED)
 
 
-# --- enqueueing (late imports: tasks import this module) -------------------------------------------
+# --- enqueueing ---------------------------------------------------------------------------------------
 def _enqueue(task_name: str, *args: Any, countdown: float | None = None) -> None:
-    from .. import tasks
-
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.apply_async(args=list(args), countdown=countdown))
+    """After the current transaction commits (queue.enqueue); tests replace this with an in-process queue."""
+    queue.enqueue(task_name, *args, countdown=countdown)
 
 
 def _now():
@@ -67,12 +71,7 @@ def _lease_delta() -> timedelta:
 
 def run_options(run: MigrationRun) -> dict:
     """The target options this run works with: the migration's, with a re-migration's own choices on top."""
-    return {**(run.migration.options or {}), **(run.params.get("options") or {})}
-
-
-def run_language_mapping(run: MigrationRun) -> dict:
-    mapping = run.params.get("language_mapping")
-    return run.migration.language_mapping or {} if mapping is None else mapping
+    return RunPlan.from_run(run).target_options(run.migration)
 
 
 def run_entities(run: MigrationRun) -> list[str]:
@@ -123,28 +122,24 @@ def run_fail(*, run_id, message: str) -> None:
     now = _now()
     with transaction.atomic():
         updated = MigrationRun.objects.filter(pk=run_id, status__in=ACTIVE_RUN_STATUSES).update(
-            status=RunStatus.FAILED, error_message=message[:2000], finished_at=now
+            status=RunStatus.FAILED, error_message=message[:2000], finished_at=now, charge_cents=0
         )
         EntityProgress.objects.filter(run_id=run_id).exclude(status__in=TERMINAL_ENTITY).update(
             status=EntityStatus.CANCELLED, finished_at=now, lease_owner="", lease_until=None
         )
     if updated:
         logger.warning("run %s failed: %s", run_id, message)
-        from .notify import run_notify_owner
-
         run_notify_owner(run_id=run_id)
 
 
 def run_finalize(*, run_id) -> None:
     """Verify (counts and a sample, stored on the run), settle the status, and email the owner once."""
-    from .notify import run_notify_owner
-    from .verify import run_verify
-
     run = MigrationRun.objects.select_related("migration").filter(pk=run_id).first()
     if run is None or run.status != RunStatus.RUNNING or run.phase != "verify":
         return
+    plan = RunPlan.from_run(run)
     MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=_now())
-    if run.params.get("preview"):
+    if plan.preview:
         verification = {"preview": True}  # nothing was written: there is nothing to check
     else:
         try:
@@ -156,9 +151,10 @@ def run_finalize(*, run_id) -> None:
     now = _now()
     with transaction.atomic():
         updated = MigrationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=status, verification=verification, finished_at=now, heartbeat_at=now
+            status=status, verification=verification, finished_at=now, heartbeat_at=now,
+            charge_cents=run_charge(run=run),
         )
-        if updated and not run.params.get("retry_of"):  # a retry leaves the migration's state as it was
+        if updated and not plan.is_retry:  # a retry leaves the migration's state as it was
             migration = run.migration
             if run.kind == RunKind.DEMO and migration.state in (MigrationState.READY, MigrationState.DRAFT):
                 migration.state = MigrationState.DEMO_COMPLETED
@@ -169,7 +165,7 @@ def run_finalize(*, run_id) -> None:
                 migration.save(update_fields=["state", "full_completed_at", "updated_at"])
     if updated:
         logger.info("run %s finished: %s", run.pk, status)
-    if run.params.get("preview") or (run.params.get("scheduled") and status == RunStatus.COMPLETED):
+    if plan.preview or (plan.scheduled and status == RunStatus.COMPLETED):
         return  # the owner is looking at the preview; a scheduled sync that went fine is not news
     run_notify_owner(run_id=run.pk)
 
@@ -201,28 +197,25 @@ def runs_reap(*, now=None) -> int:
 
 # --- clearing ----------------------------------------------------------------------------------------
 def _clear_scope(run: MigrationRun) -> str | None:
-    """What the clear phase deletes: the owner's choice with "clear current data on target", else, for a
-    full run after a demo, the demo's records (it left out the links to records outside the demo, so the
-    full run writes them again, whole)."""
-    if run.params.get("retry_of"):
+    """What the clear phase deletes: the owner's choice with "clear current data on target" ("created":
+    what this migration wrote; "all": every record of the selected types), on a full run or a
+    re-migration. A full run after a demo clears nothing: it writes the demo's records again in place
+    (docs/runs.md)."""
+    if RunPlan.from_run(run).is_retry:
         return None  # a retry writes a few failed records again; it never deletes what earlier runs wrote
     options = run_options(run)
     if options.get("clear_target") and run.kind in (RunKind.FULL, RunKind.REMIGRATION):
-        return options.get("clear_scope", "created")
-    demo_rows = IdMap.objects.filter(migration=run.migration, run__kind=RunKind.DEMO)
-    if run.kind == RunKind.FULL and demo_rows.exists():
-        return "demo"
+        return "all" if options.get("clear_scope") == "all" else "created"
     return None
-
-
-def _scoped_rows(migration, entity: str, scope: str):
-    rows = IdMap.objects.filter(migration=migration, entity=entity)
-    return rows.filter(run__kind=RunKind.DEMO) if scope == "demo" else rows
 
 
 def run_clear(*, run_id) -> None:
     """Delete target records (reverse dependency order) in bounded batches: every record of the selected
-    types ("all"), those this migration wrote ("created") or those its demo wrote ("demo")."""
+    types ("all") or those this migration wrote ("created"), translations with them.
+
+    A record the target refuses to delete is skipped, not a failure (docs/runs.md, "Clearing"): it is
+    counted on the run's warnings with the target's reason, its id map row stays, and the migrate phase
+    writes it again in place. Only a ConfigError (store unreachable, credentials refused) fails the run."""
     run = MigrationRun.objects.select_related("migration__target_store").filter(pk=run_id).first()
     if run is None or run.status != RunStatus.RUNNING or run.phase != "clear":
         return
@@ -236,27 +229,37 @@ def run_clear(*, run_id) -> None:
         for entity in reversed([e for e in MODELS if str(e) in selected]):
             if str(entity) in done:
                 continue
+            refused: dict[str, str] = dict(run.params.get("clear_refused") or {})  # target id -> reason
+            deleted_any = False
             while time.monotonic() < deadline:
                 if scope == "all":
-                    ids = list(itertools.islice(target.list_ids(entity), 100))
+                    ids = list(itertools.islice((i for i in target.list_ids(entity) if i not in refused), 100))
                 else:
-                    ids = list(_scoped_rows(migration, entity, scope).exclude(target_id="")
+                    ids = list(IdMap.objects.filter(migration=migration, entity=entity).exclude(target_id="")
+                               .exclude(target_id__in=list(refused)).order_by("pk")
                                .values_list("target_id", flat=True)[:100])
                 if not ids:
                     break
-                refused = [r for r in target.delete(entity, ids) if r.error]
-                if refused:
-                    raise ConfigError(f"The target refused to delete {entity.label.lower()}: {refused[0].error}")
-                IdMap.objects.filter(migration=migration, entity=entity, target_id__in=ids).delete()
-                MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=_now())
+                results = target.delete(entity, ids)
+                gone = [r.source_id for r in results if r.error is None]
+                refused.update({r.source_id: r.error for r in results if r.error is not None})
+                if gone:
+                    deleted_any = True
+                    IdMap.objects.filter(migration=migration, entity=entity, target_id__in=gone).delete()
+                run.params["clear_refused"] = refused
+                MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=_now(), params=run.params)
             else:
                 _enqueue("run_clear_task", str(run.pk))
                 return
-            _scoped_rows(migration, entity, scope).delete()
-            if entity == EntityType.PRODUCT:
-                _scoped_rows(migration, VARIANTS, scope).delete()
+            children = MODELS[EntityType(entity)].CHILD_MAPS
+            if children and not refused and (deleted_any or scope == "created"):
+                # Children's rows (variations) belong to the deleted records (a refused one keeps its own).
+                IdMap.objects.filter(migration=migration, entity__in=children).delete()
+            if refused:
+                _add_clear_warning(run, entity, refused)
             done.add(str(entity))
             run.params["cleared"] = sorted(done)
+            run.params.pop("clear_refused", None)
             MigrationRun.objects.filter(pk=run.pk).update(params=run.params)
     except ConfigError as exc:
         run_fail(run_id=run.pk, message=f"Clearing the target failed: {exc}")
@@ -268,39 +271,70 @@ def run_clear(*, run_id) -> None:
         _enqueue("run_advance_task", str(run.pk))
 
 
+def _add_clear_warning(run: MigrationRun, entity: EntityType, refused: dict[str, str]) -> None:
+    reasons = sorted(set(refused.values()))
+    message = (f"{len(refused)} {entity.label.lower()} could not be cleared on the target and were kept "
+               f"(they are written again in place, not duplicated): {'; '.join(reasons[:3])}")
+    with transaction.atomic():
+        locked = MigrationRun.objects.select_for_update().get(pk=run.pk)
+        warnings = [w for w in locked.warnings or [] if w.get("entity") != str(entity) or w.get("kind") != "clear"]
+        warnings.append({"kind": "clear", "entity": str(entity), "count": len(refused), "message": message,
+                         "target_ids": sorted(refused)[:20]})
+        MigrationRun.objects.filter(pk=run.pk).update(warnings=warnings)
+    logger.warning("run %s: %s", run.pk, message)
+
+
 # --- entity chains -----------------------------------------------------------------------------------
 @dataclass
 class StepContext:
+    """One step of one entity chain: the run's plan (read once, here) and what follows from it."""
+
     run: MigrationRun
+    plan: RunPlan
     entity: EntityType
     source: Connector
     target: Connector
     owner: str
-    limit: int | None
-    status_map: dict[str, str] = field(default_factory=dict)
-    # A retry of failed records (runs.run_retry_failed): source ids written again in place when the
-    # target already has them (partly migrated, or a reference left empty).
-    rewrite: frozenset[str] = frozenset()
-    # A re-migration without "clear" writes every record it already migrated again, in place.
-    rewrite_all: bool = False
+    limit: int | None  # a demo's records per entity
+    mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # Canonical.MAPPED_FIELDS' tables
     options: dict = field(default_factory=dict)
     language_mapping: dict = field(default_factory=dict)
     # Recent data and smart update read only what changed on the source since this moment.
     since: datetime | None = None
-    # Smart update: the fields kept in sync for this entity (empty: only new records are created), the
-    # conflict policy, and whether this is a preview (nothing is written).
-    smart: bool = False
-    smart_fields: tuple[str, ...] = ()
-    policy: str = "source"
-    preview: bool = False
+
+    @property
+    def rewrite(self) -> frozenset[str]:
+        """A retry's source ids written again in place when the target already has them."""
+        return frozenset(self.plan.retry_ids.get(str(self.entity), ()))
+
+    @property
+    def rewrite_others(self) -> bool:
+        return self.plan.rewrites_others
+
+    @property
+    def smart(self) -> bool:
+        return self.plan.smart
+
+    @property
+    def smart_fields(self) -> tuple[str, ...]:
+        """Smart update: the fields kept in sync for this entity (empty: only new records are created)."""
+        return self.plan.fields.get(str(self.entity), ())
+
+    @property
+    def policy(self) -> str:
+        return self.plan.conflict_policy
+
+    @property
+    def preview(self) -> bool:
+        return self.plan.preview
 
 
 @dataclass
 class PageOutcome:
     created: int = 0
     updated: int = 0
-    already: int = 0  # migrated by an earlier run of this migration: done, nothing written
-    passed_over: int = 0  # demo only: a dependency is not part of the demo
+    unchanged: int = 0  # read, nothing to write (already migrated, nothing selected changed, a preview)
+    skipped: int = 0  # demo only: a required dependency is not part of the demo
     failed: int = 0
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (source_id, message, excerpt)
     deferred: list[dict] = field(default_factory=list)
@@ -313,7 +347,7 @@ class PageOutcome:
     @property
     def counted(self) -> int:
         """Records that count as processed (toward a demo's limit and the progress bar)."""
-        return self.created + self.updated + self.already + self.failed
+        return self.created + self.updated + self.unchanged + self.failed
 
 
 class LeaseLost(Exception):
@@ -335,15 +369,6 @@ def _release(run_id, entity: str, owner: str) -> None:
     )
 
 
-def _status_map(run: MigrationRun, source: Connector, target: Connector) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for status, meaning in source.order_statuses.items():
-        default = status if status in target.order_statuses else target.default_status_for(meaning)
-        mapping[status] = default or target.default_status_for(OrderStatus.PROCESSING) or status
-    mapping.update(run.migration.status_mapping or {})
-    return mapping
-
-
 def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
     """Do one bounded batch of an entity chain (MIGRATOR_BATCH_SECONDS or MIGRATOR_BATCH_PAGES pages),
     then either finish the entity or queue the next step. Returns what happened, for logs and tests.
@@ -357,21 +382,17 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
         _release(run_id, entity, owner)
         return "inactive"
     migration = run.migration
-    options = run_options(run)
+    plan = RunPlan.from_run(run)
+    options = plan.target_options(migration)
     source = connector_for(store=migration.source_store)
     target = connector_for(store=migration.target_store, options=options)
-    smart = run.kind == RunKind.SMART_UPDATE and not run.params.get("retry_of")
     ctx = StepContext(
-        run=run, entity=EntityType(entity), source=source, target=target, owner=owner,
+        run=run, plan=plan, entity=EntityType(entity), source=source, target=target, owner=owner,
         limit=settings.MIGRATOR_DEMO_LIMIT if run.kind == RunKind.DEMO else None,
-        rewrite=frozenset((run.params.get("retry_ids") or {}).get(entity, ())),
-        rewrite_all=run.kind == RunKind.REMIGRATION and not run.params.get("retry_of"),
-        options=options, language_mapping=run_language_mapping(run),
-        since=_since(run, entity) if run.kind in (RunKind.RECENT, RunKind.SMART_UPDATE) else None,
-        smart=smart, smart_fields=tuple((run.params.get("fields") or {}).get(entity, ())),
-        policy=run.params.get("conflict_policy", "source"), preview=bool(run.params.get("preview")),
+        options=options, language_mapping=plan.languages(migration),
+        since=_since(run, plan, entity) if plan.reads_changes else None,
+        mappings={"status": status_map(migration, source, target), "group": migration.group_mapping or {}},
     )
-    ctx.status_map = _status_map(run, source, target)
     try:
         return _step(ctx)
     except LeaseLost:
@@ -392,7 +413,7 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
 def _step(ctx: StepContext) -> str:
     run, entity = ctx.run, ctx.entity
     progress = EntityProgress.objects.get(run=run, entity=entity)
-    only = (run.params.get("only") or {}).get(str(entity))  # a retry: just these source ids
+    only = ctx.plan.only_ids(str(entity))  # a retry: just these source ids
     if progress.total is None and (ctx.since is None or only is not None):
         total = len(only) if only is not None else ctx.source.count(entity)
         progress.total = min(total, ctx.limit) if ctx.limit is not None else total
@@ -468,58 +489,93 @@ def _cancel_requested(run_id) -> bool:
 
 def _finish_entity(ctx: StepContext, progress: EntityProgress) -> str:
     _apply_deferred(ctx, progress)
-    if ctx.smart and ctx.run.params.get("deletions") == "archive":
+    if ctx.smart and ctx.plan.deletions == "archive":
         _archive_deleted(ctx, progress)
     now = _now()
-    changes: dict[str, Any] = {}
-    if ctx.limit is not None:
-        # A demo takes the first N records whose dependencies are in the demo; fewer may qualify.
-        progress.refresh_from_db(fields=["done", "failed", "total"])
-        changes["total"] = min(progress.total or 0, progress.done + progress.failed)
-    elif ctx.since is not None:
-        # A read of changes knows its size only at the end (some platforms filter client-side).
-        progress.refresh_from_db(fields=["done", "failed", "total"])
-        changes["total"] = progress.done + progress.failed
+    # The read is over: its total is what it read (a demo takes the first N records whose dependencies
+    # are in the demo, a read of changes knows its size only at the end, and a store may have changed
+    # since it was counted), so "done of total" and the percent agree (docs/runs.md, "Numbers").
+    progress.refresh_from_db(fields=["done", "skipped", "failed", "total"])
+    total = progress.done + progress.skipped + progress.failed
     with transaction.atomic():
         updated = EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(
-            status=EntityStatus.DONE, finished_at=now, lease_owner="", lease_until=None, deferred=[], **changes
+            status=EntityStatus.DONE, finished_at=now, lease_owner="", lease_until=None, deferred=[], total=total
         )
         if not updated:
             raise LeaseLost()
         _enqueue("run_advance_task", str(ctx.run.pk))
-    _raise_high_water(ctx)
+    progress.refresh_from_db(fields=["failed"])
+    _raise_high_water(ctx, progress)
     return "done"
 
 
-def _since(run: MigrationRun, entity: str) -> datetime | None:
-    """Where a read of changes starts: the entity's high-water mark minus the safety overlap. Before any
-    mark, the start of the last full migration (anything changed after it may not have been read)."""
-    mark = (run.migration.high_water or {}).get(str(entity))
-    if mark:
-        start = datetime.fromisoformat(mark)
-    else:
-        full = (MigrationRun.objects.filter(migration_id=run.migration_id, kind=RunKind.FULL,
-                                            started_at__isnull=False).order_by("-started_at").first())
-        start = full.started_at if full else None
-    if start is None:
+ALL_CHANNEL = "all"
+NEW_CHANNEL = "new"
+
+
+def run_channels(plan: RunPlan, entity: str) -> tuple[str, ...]:
+    """The sync points (docs/runs.md, "Sync points") a run of this kind reads changes from and moves for
+    `entity`: a full run or re-migration applies everything; recent data, the records created on the
+    source; a smart update, those and the fields selected for the entity. Demos, previews and retries
+    move nothing."""
+    if plan.preview or plan.is_retry:
+        return ()
+    if plan.kind in (RunKind.FULL, RunKind.REMIGRATION):
+        return (ALL_CHANNEL,)
+    if plan.kind == RunKind.RECENT:
+        return (NEW_CHANNEL,)
+    if plan.kind == RunKind.SMART_UPDATE:
+        return (NEW_CHANNEL, *plan.fields.get(str(entity), ()))
+    return ()
+
+
+def entity_marks(migration: StoreMigration, entity: str) -> dict[str, str]:
+    """channel -> ISO moment for one entity. A mark saved before channels existed (one moment per
+    entity) counts as the `all` channel."""
+    marks = (migration.high_water or {}).get(str(entity))
+    if isinstance(marks, str):
+        return {ALL_CHANNEL: marks}
+    return dict(marks or {})
+
+
+def channel_mark(marks: dict[str, str], channel: str) -> datetime | None:
+    """When `channel` was last brought up to date: its own mark, or the `all` mark, whichever is later."""
+    found = [datetime.fromisoformat(m) for m in (marks.get(channel), marks.get(ALL_CHANNEL)) if m]
+    return max(found) if found else None
+
+
+def _since(run: MigrationRun, plan: RunPlan, entity: str) -> datetime | None:
+    """Where a read of changes starts: the earliest mark of the channels this run applies, minus the
+    safety overlap. None (read everything) when any of them was never set."""
+    marks = entity_marks(run.migration, entity)
+    moments = [channel_mark(marks, c) for c in run_channels(plan, entity)]
+    if not moments or any(m is None for m in moments):
         return None
-    return start - timedelta(seconds=settings.MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS)
+    return min(moments) - timedelta(seconds=settings.MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS)
 
 
-def _raise_high_water(ctx: StepContext) -> None:
+def _raise_high_water(ctx: StepContext, progress: EntityProgress) -> None:
     """After an entity finished reading the whole source (full, re-migration) or all its changes (recent,
-    smart update), every source change before this run started has been seen: the mark moves to the
-    run's start, never later (changes made during the run are read again next time)."""
+    smart update) and applied every record it read, every source change of its channels made before this
+    run started has been applied: their marks move to the run's start, never later (changes made during
+    the run are read again next time) and never backwards. A failed record keeps the marks where they
+    were, so the next run reads it again."""
     run = ctx.run
-    if run.kind == RunKind.DEMO or ctx.preview or run.params.get("retry_of") or run.started_at is None:
+    channels = run_channels(ctx.plan, str(ctx.entity))
+    if not channels or run.started_at is None or progress.failed:
         return
+    moment = run.started_at
     with transaction.atomic():
         migration = StoreMigration.objects.select_for_update().get(pk=run.migration_id)
-        marks = dict(migration.high_water or {})
-        current = marks.get(str(ctx.entity))
-        if current is None or datetime.fromisoformat(current) < run.started_at:
-            marks[str(ctx.entity)] = run.started_at.isoformat()
-            StoreMigration.objects.filter(pk=migration.pk).update(high_water=marks)
+        marks = entity_marks(migration, str(ctx.entity))
+        if ALL_CHANNEL in channels:
+            marks = {c: m for c, m in marks.items() if datetime.fromisoformat(m) > moment}
+        for channel in channels:
+            current = marks.get(channel)
+            if current is None or datetime.fromisoformat(current) < moment:
+                marks[channel] = moment.isoformat()
+        high_water = {**(migration.high_water or {}), str(ctx.entity): marks}
+        StoreMigration.objects.filter(pk=migration.pk).update(high_water=high_water)
 
 
 def _apply_deferred(ctx: StepContext, progress: EntityProgress) -> None:
@@ -562,26 +618,6 @@ def _lookup(migration_id, wanted: dict[str, set[str]]) -> dict[str, dict[str, st
     return found
 
 
-def _iter_ref_values(data: dict, path: str):
-    """Yield (container, key_or_index, value) for a REFS path like "lines[].product_id" or "category_ids[]"."""
-    head, _, rest = path.partition(".")
-    if head.endswith("[]"):
-        seq = data.get(head[:-2]) or []
-        if rest:
-            for element in seq:
-                if isinstance(element, dict):
-                    yield from _iter_ref_values(element, rest)
-        else:
-            for i, value in enumerate(seq):
-                yield seq, i, value
-    elif rest:
-        child = data.get(head)
-        if isinstance(child, dict):
-            yield from _iter_ref_values(child, rest)
-    else:
-        yield data, head, data.get(head)
-
-
 def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOutcome:
     out = PageOutcome()
     migration_id = ctx.run.migration_id
@@ -600,7 +636,7 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
     for item in items:
         data = item.model_dump(mode="python")
         for path, ref_entity in model.REFS.items():
-            for _, _, value in _iter_ref_values(data, path):
+            for _, _, value in iter_ref_values(data, path):
                 if value:
                     wanted[str(ref_entity)].add(str(value))
     targets = _lookup(migration_id, wanted)
@@ -608,7 +644,7 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
     existing = {
         row.source_id: row
         for row in IdMap.objects.filter(migration_id=migration_id, entity=entity,
-                                        source_id__in=[i.source_id for i in items])
+                                        source_id__in=[i.source_id for i in items]).select_related("run")
     }
 
     to_create: list[tuple[Canonical, Canonical]] = []  # (source item, transformed item)
@@ -619,8 +655,8 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             break
         row = existing.get(item.source_id)
         done = row is not None and row.state == IdMapState.DONE
-        if done and not (ctx.rewrite_all or item.source_id in ctx.rewrite):
-            out.already += 1
+        if done and not _writes_again(ctx, row, item):
+            out.unchanged += 1
             continue
         try:
             transformed, deferred = _transform(ctx, item, targets)
@@ -628,7 +664,7 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             if ctx.limit is not None and exc.detail in ("missing-required-ref", "missing-restricting-ref"):
                 # A demo migrates the first N records whose dependencies are in the demo too (a coupon:
                 # at least one of the products or categories it is limited to).
-                out.passed_over += 1
+                out.skipped += 1
                 continue
             out.failed += 1
             out.errors.append((item.source_id, exc.message, excerpt(item.model_dump(mode="json"))))
@@ -652,13 +688,20 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
                 if key not in found:
                     to_create.append((item, transformed))
                     continue
-                IdMap.objects.filter(pk=row.pk).update(state=IdMapState.DONE, target_id=found[key],
-                                                       fields_hash=_hash(transformed))
+                IdMap.objects.filter(pk=row.pk).update(
+                    state=IdMapState.DONE, target_id=found[key], fields_hash=_hash(transformed), run=ctx.run,
+                    updated_at=_now(),
+                    synced=baseline(entity, transformed, ctx.target.capabilities.updatable_fields.get(entity, ())))
                 _save_children(ctx, children[key])
                 out.created += 1
 
     for row, item, transformed in rewrites:
         result = ctx.target.update(entity, row.target_id, transformed)
+        if not result.ok and ctx.target.get(entity, row.target_id) is None:
+            # Deleted on the target since it was written: this migration's record is created again.
+            IdMap.objects.filter(pk=row.pk).delete()
+            to_create.append((item, transformed))
+            continue
         out.results.append(((item, transformed), result))
         _tally(out, item, result, created=False)
 
@@ -681,6 +724,21 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
         out.results.append(((item, transformed), result))
         _tally(out, item, result, created=True)
     return out
+
+
+def _writes_again(ctx: StepContext, row: IdMap, item: Canonical) -> bool:
+    """Whether a record this migration already wrote is written again, in place (docs/runs.md): a retry's
+    failed records; in a re-migration every record written by another run; in a full run a demo's records
+    (written without the links outside the demo) and any other run's records changed on the source since
+    they were written (so the full run's marks hold for every record it leaves alone)."""
+    if item.source_id in ctx.rewrite:
+        return True
+    if not ctx.rewrite_others or row.run_id == ctx.run.pk:
+        return False
+    if ctx.run.kind == RunKind.REMIGRATION or row.run is None or row.run.kind == RunKind.DEMO:
+        return True
+    overlap = timedelta(seconds=settings.MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS)
+    return item.updated_at is None or item.updated_at >= row.updated_at - overlap
 
 
 def _tally(out: PageOutcome, item: Canonical, result: WriteResult, *, created: bool) -> None:
@@ -747,7 +805,7 @@ def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, s
     deferred: list[dict] = []
     limited_to = {path: list(data.get(path[:-2]) or []) for path in model.RESTRICTING_REFS}
     for path, ref_entity in model.REFS.items():
-        for container, key, value in list(_iter_ref_values(data, path)):
+        for container, key, value in list(iter_ref_values(data, path)):
             if not value:
                 continue
             mapped = targets.get(str(ref_entity), {}).get(str(value))
@@ -773,10 +831,9 @@ def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, s
             f"It is limited to {lost}, none of which was migrated: written without them it would apply to "
             "everything, so it was not written.", source_id=item.source_id, detail="missing-restricting-ref")
 
-    if ctx.entity == EntityType.ORDER:
-        data["status"] = ctx.status_map.get(data["status"], data["status"])
-    if ctx.entity == EntityType.CUSTOMER and data.get("group"):
-        data["group"] = (ctx.run.migration.group_mapping or {}).get(data["group"], data["group"])
+    for name, mapping in model.MAPPED_FIELDS.items():
+        if data.get(name):
+            data[name] = ctx.mappings.get(mapping, {}).get(data[name], data[name])
     lang_map = ctx.language_mapping or {}
     if lang_map and data.get("translations"):
         data["translations"] = {lang_map[lang]: values for lang, values in data["translations"].items()
@@ -814,7 +871,8 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
                 IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity),
                                      source_id=item.source_id).update(
                     state=IdMapState.DONE, target_id=str(result.target_id), fields_hash=_hash(transformed),
-                    synced=baseline(ctx.entity, transformed, catalog),
+                    synced=baseline(ctx.entity, transformed, catalog), run=ctx.run,
+                    updated_at=now,  # the record's last whole write (a smart update's patch does not move it)
                 )
                 _save_children(ctx, result.children)
             else:
@@ -833,10 +891,11 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
         written = {item.source_id: result.target_id for (item, _), result in out.results if result.ok}
         deferred_new = [{**d, "target_id": written[d["source_id"]]} for d in out.deferred if d["source_id"] in written]
         EntityProgress.objects.filter(pk=progress.pk).update(
-            done=F("done") + out.created + out.updated + out.already,
+            done=F("done") + out.created + out.updated + out.unchanged,
             created=F("created") + out.created,
             updated=F("updated") + out.updated,
-            skipped=F("skipped") + out.already + out.passed_over,
+            unchanged=F("unchanged") + out.unchanged,
+            skipped=F("skipped") + out.skipped,
             failed=F("failed") + out.failed,
             checkpoint=page.next_checkpoint if page.next_checkpoint is not None else progress.checkpoint,
             deferred=(locked.deferred or []) + deferred_new,
@@ -877,16 +936,17 @@ def _process_smart_page(ctx: StepContext, page: Page) -> PageOutcome:
         out.errors.extend((e.source_id, e.message, e.excerpt) for e in page.errors)
         for item in fresh:
             out.changes.append({"source_id": item.source_id, "kind": ChangeRecord.Kind.CREATE,
-                                "new": _label_of(item), "applied": False})
-            out.already += 1
+                                "new": _label_of(item), "will_apply": True, "applied": False})
+            out.unchanged += 1
     else:
         out = _process_page(ctx, Page(items=fresh, errors=page.errors, next_checkpoint=page.next_checkpoint), None)
         for (item, _), result in out.results:
             if result.ok:
                 out.changes.append({"source_id": item.source_id, "target_id": str(result.target_id),
-                                    "kind": ChangeRecord.Kind.CREATE, "new": _label_of(item), "applied": True})
+                                    "kind": ChangeRecord.Kind.CREATE, "new": _label_of(item), "will_apply": True,
+                                    "applied": True})
     if not existing or not ctx.smart_fields:
-        out.already += len(items) - len(fresh)
+        out.unchanged += len(items) - len(fresh)
         return out
 
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -894,7 +954,7 @@ def _process_smart_page(ctx: StepContext, page: Page) -> PageOutcome:
         if item.source_id in existing:
             data = item.model_dump(mode="python")
             for path, ref_entity in type(item).REFS.items():
-                for _, _, value in _iter_ref_values(data, path):
+                for _, _, value in iter_ref_values(data, path):
                     if value:
                         wanted[str(ref_entity)].add(str(value))
     targets = _lookup(ctx.run.migration_id, wanted)
@@ -912,7 +972,7 @@ def _process_smart_page(ctx: StepContext, page: Page) -> PageOutcome:
         new_values = {f: field_value(entity, transformed, f) for f in ctx.smart_fields}
         moved = [f for f in ctx.smart_fields if fingerprint(new_values[f]) != base.get(f, _MISSING)]
         if not moved:
-            out.already += 1
+            out.unchanged += 1
             continue
         current = ctx.target.get(entity, row.target_id)
         if current is None:
@@ -934,12 +994,12 @@ def _process_smart_page(ctx: StepContext, page: Page) -> PageOutcome:
                 "source_id": item.source_id, "target_id": row.target_id, "field": name,
                 "kind": ChangeRecord.Kind.CONFLICT if edited_on_target else ChangeRecord.Kind.UPDATE,
                 "old": theirs, "new": new_values[name], "target_value": theirs if edited_on_target else None,
-                "applied": apply and not ctx.preview,
+                "will_apply": apply, "applied": apply and not ctx.preview,
             })
             if apply:
                 write.append(name)
         if ctx.preview:
-            out.already += 1
+            out.unchanged += 1
             continue
         if write:
             result = ctx.target.update(entity, row.target_id, transformed, fields=write)
@@ -950,7 +1010,7 @@ def _process_smart_page(ctx: StepContext, page: Page) -> PageOutcome:
                         change["applied"] = False
                 continue
         else:
-            out.already += 1
+            out.unchanged += 1
         out.synced[item.source_id] = synced
     return out
 
@@ -967,8 +1027,9 @@ def _archive_deleted(ctx: StepContext, progress: EntityProgress) -> None:
     """Records deleted on the source since they were migrated are unpublished / archived on the target
     (status "archived" through a field-level patch), once; a preview only reports them."""
     entity = ctx.entity
-    # Products have a status that means "not for sale any more"; other entities are left alone.
-    if entity != EntityType.PRODUCT or "status" not in ctx.target.capabilities.updatable_fields.get(entity, ()):
+    # Entities with a status that means "not for sale any more" (products); others are left alone.
+    archived = MODELS[entity].ARCHIVED_STATUS
+    if archived is None or "status" not in ctx.target.capabilities.updatable_fields.get(entity, ()):
         return
     alive = set(ctx.source.list_ids(entity))
     rows = (IdMap.objects.filter(migration_id=ctx.run.migration_id, entity=entity, state=IdMapState.DONE)
@@ -979,7 +1040,7 @@ def _archive_deleted(ctx: StepContext, progress: EntityProgress) -> None:
         if current is None:
             continue
         if not ctx.preview:
-            result = ctx.target.update(entity, row.target_id, current.model_copy(update={"status": "archived"}),
+            result = ctx.target.update(entity, row.target_id, current.model_copy(update={"status": archived}),
                                        fields=["status"])
             if not result.ok:
                 errors.append((row.source_id, f"Could not archive it on the target: {result.error}", ""))
@@ -988,8 +1049,8 @@ def _archive_deleted(ctx: StepContext, progress: EntityProgress) -> None:
         changes.append(ChangeRecord(organization_id=ctx.run.organization_id, run=ctx.run, entity=str(entity),
                                     source_id=row.source_id, target_id=row.target_id,
                                     kind=ChangeRecord.Kind.ARCHIVE, field="status",
-                                    old=getattr(current, "status", None), new="archived",
-                                    applied=not ctx.preview))
+                                    old=getattr(current, "status", None), new=archived,
+                                    will_apply=True, applied=not ctx.preview))
     ChangeRecord.objects.bulk_create(changes)
     if errors:
         _store_errors(ctx, errors)

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from connectors.entities import EntityType
+from accounts.models import Membership
 
 from ..enums import RunStatus
 from ..models import MigrationRun
-from ..selectors import run_totals
+from ..selectors import run_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +25,23 @@ def _recipients(run: MigrationRun) -> list[str]:
     people = [run.requested_by, run.migration.created_by]
     emails = [p.email for p in people if p is not None and p.email]
     if not emails:
-        from accounts.models import Membership
-
         owner = Membership.objects.filter(organization_id=run.organization_id, role=Membership.Role.OWNER).first()
         if owner and owner.user.email:
             emails = [owner.user.email]
     return sorted(set(emails))
+
+
+def run_email_subject(*, run: MigrationRun, numbers) -> str:
+    """The subject of the end-of-run email, from the run's numbers (selectors.run_numbers): "records
+    migrated" are the records written (created + updated), record errors the records that have one."""
+    what = run.get_kind_display().lower()
+    if run.status == RunStatus.FAILED:
+        return f"Your {what} stopped: action needed (migration {run.migration_id})"
+    if numbers.errors:
+        return (f"Your {what} finished with {numbers.errors} record error{'' if numbers.errors == 1 else 's'} "
+                f"(migration {run.migration_id})")
+    return (f"Your {what} finished: {numbers.written} record{'' if numbers.written == 1 else 's'} migrated "
+            f"(migration {run.migration_id})")
 
 
 def run_notify_owner(*, run_id) -> bool:
@@ -48,29 +59,17 @@ def run_notify_owner(*, run_id) -> bool:
     if not recipients:
         logger.warning("run %s finished but nobody to email", run.pk)
         return False
-    totals = run_totals(run=run)
-    rows = [
-        {"label": EntityType(e).label, "total": t["total"], "done": t["done"], "failed": t["failed"]}
-        for e, t in totals["entities"].items()
-    ]
+    numbers = run_numbers(run=run)
     failed = run.status == RunStatus.FAILED
     context = {
         "run": run,
         "migration": run.migration,
-        "rows": rows,
-        "totals": totals,
-        "errors_count": totals["failed"],
+        "numbers": numbers,
         "url": run_url(run),
         "failed": failed,
         "site_url": settings.MIGRATOR_SITE_URL,
     }
-    what = run.get_kind_display().lower()
-    if failed:
-        subject = f"Your {what} stopped: action needed (migration {run.migration_id})"
-    elif totals["failed"]:
-        subject = f"Your {what} finished with {totals['failed']} record errors (migration {run.migration_id})"
-    else:
-        subject = f"Your {what} finished: {totals['done']} records migrated (migration {run.migration_id})"
+    subject = run_email_subject(run=run, numbers=numbers)
     text = render_to_string("emails/run_finished.txt", context)
     html = render_to_string("emails/run_finished.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, recipients)

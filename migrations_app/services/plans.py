@@ -11,55 +11,36 @@ starting and for the run that starts (`run_start` stores the plan's params and q
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils import timezone
 
 from connectors.entities import ENTITY_ORDER, EntityType
 from connectors.registry import get_connector_class
 
-from ..enums import IdMapState, RunKind, RunStatus
+from ..enums import IdMapState, RunKind
 from ..errors import ApplicationError, ValidationFailed
-from ..models import EntityProgress, IdMap, StoreMigration
+from ..models import IdMap, StoreMigration
+from .pricing import full_written, window_end
 from .rules import (
     Quote,
     quote_recent,
     quote_remigration,
     quote_run,
     quote_smart_update,
-    remigration_window_end,
 )
+from .runplan import RunPlan
 from .smart_update import smart_update_config_get, validate_fields
 from .wizard import REQUIRED_DEPENDENCIES, options_clean
 
 AFTER_FULL = (RunKind.REMIGRATION, RunKind.RECENT, RunKind.SMART_UPDATE)
 
 
-@dataclass
-class RunPlan:
-    kind: str
-    entities: list[str]
-    params: dict
-    quote: Quote
-
-
 def _source_counts(migration: StoreMigration) -> dict[str, int]:
     counts = (migration.source_store.last_check_info or {}).get("counts", {})
     return {e: int(counts.get(e, 0)) for e in migration.entities}
-
-
-def full_total(*, migration: StoreMigration) -> int:
-    """Entities the completed full migration processed (the base of the re-migration caps)."""
-    from ..models import MigrationRun
-
-    run = (MigrationRun.objects.filter(migration=migration, kind=RunKind.FULL,
-                                       status__in=[RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERRORS])
-           .order_by("-finished_at").first())
-    if run is None:
-        return 0
-    return EntityProgress.objects.filter(run=run).aggregate(n=Sum("total"))["n"] or 0
 
 
 def _entities(migration: StoreMigration, wanted) -> list[str]:
@@ -82,11 +63,6 @@ def _entities(migration: StoreMigration, wanted) -> list[str]:
     return chosen
 
 
-def _window(migration: StoreMigration):
-    return remigration_window_end(full_completed_at=migration.full_completed_at,
-                                  extended_until=migration.remigration_window_until)
-
-
 def run_plan(*, migration: StoreMigration, kind: str, params: dict | None = None) -> RunPlan:
     """Validate a run's parameters for its kind and price it. Raises ApplicationError/ValidationFailed."""
     params = dict(params or {})
@@ -94,13 +70,13 @@ def run_plan(*, migration: StoreMigration, kind: str, params: dict | None = None
     if kind in (RunKind.DEMO, RunKind.FULL):
         if kind == RunKind.DEMO:
             counts = {e: min(c, settings.MIGRATOR_DEMO_LIMIT) for e, c in counts.items()}
-        return RunPlan(kind, list(migration.entities), params, quote_run(kind=kind, entity_counts=counts))
+        return _plan(kind, params, entities=list(migration.entities), quote=quote_run(kind=kind, entity_counts=counts))
     if kind not in AFTER_FULL:
         raise ApplicationError(f"Run kind {kind!r} does not exist.", field="kind")
     if migration.full_completed_at is None:
         raise ApplicationError("Available once the full migration has completed.", field="kind")
     today = timezone.localdate()
-    base = full_total(migration=migration)
+    base = full_written(migration=migration)
 
     if kind == RunKind.REMIGRATION:
         entities = _entities(migration, params.get("entities"))
@@ -116,17 +92,18 @@ def run_plan(*, migration: StoreMigration, kind: str, params: dict | None = None
         if errors:
             raise ValidationFailed(errors)
         quote = quote_remigration(entity_counts={e: counts[e] for e in entities}, full_total=base,
-                                  window_end=_window(migration), today=today)
-        return RunPlan(kind, entities, {**params, "entities": entities, "options": options,
-                                        "language_mapping": language_mapping}, quote)
+                                  window_end=window_end(migration=migration), today=today)
+        return _plan(kind, {**params, "options": options, "language_mapping": language_mapping},
+                     entities=entities, quote=quote)
 
     if kind == RunKind.RECENT:
         entities = _entities(migration, params.get("entities"))
         migrated = dict(IdMap.objects.filter(migration=migration, state=IdMapState.DONE, entity__in=entities)
                         .order_by().values("entity").annotate(n=Count("pk")).values_list("entity", "n"))
         estimate = {e: max(0, counts[e] - int(migrated.get(e, 0))) for e in entities}
-        quote = quote_recent(entity_counts=estimate, full_total=base, window_end=_window(migration), today=today)
-        return RunPlan(kind, entities, {**params, "entities": entities}, quote)
+        quote = quote_recent(entity_counts=estimate, full_total=base, window_end=window_end(migration=migration),
+                             today=today)
+        return _plan(kind, params, entities=entities, quote=quote)
 
     # Smart update
     config = smart_update_config_get(migration=migration)
@@ -144,5 +121,10 @@ def run_plan(*, migration: StoreMigration, kind: str, params: dict | None = None
         wanted |= {str(d) for d in REQUIRED_DEPENDENCIES.get(EntityType(entity), ()) if str(d) in migration.entities}
     entities = [str(e) for e in ENTITY_ORDER if str(e) in wanted]
     quote = quote_smart_update(entity_counts={e: 0 for e in entities})
-    return RunPlan(kind, entities, {**params, "fields": fields, "conflict_policy": policy, "deletions": deletions,
-                                    "preview": bool(params.get("preview"))}, quote)
+    return _plan(kind, {**params, "fields": fields, "conflict_policy": policy, "deletions": deletions},
+                 entities=entities, quote=quote)
+
+
+def _plan(kind: str, params: dict, *, entities: list[str], quote: Quote) -> RunPlan:
+    plan = RunPlan.from_params(kind, {**params, "entities": entities})
+    return replace(plan, quote=quote)

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from connectors.entities import ENTITY_ORDER
 
-from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, RunKind, RunStatus
+from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, MigrationState, RunKind, RunStatus
 from ..errors import ApplicationError
-from ..models import EntityProgress, MigrationRun, RecordError, StoreMigration
+from ..models import EntityProgress, MigrationRun, RecordError, SmartUpdateConfig, StoreMigration
+from . import queue
 from .plans import run_plan
 from .rules import Quote
 
@@ -19,9 +20,7 @@ AVAILABLE_KINDS = tuple(RunKind)
 
 
 def _enqueue_advance(run_id) -> None:
-    from ..tasks import run_advance_task
-
-    transaction.on_commit(lambda: run_advance_task.delay(str(run_id)))
+    queue.enqueue("run_advance_task", str(run_id))
 
 
 def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict | None = None) -> MigrationRun:
@@ -53,7 +52,7 @@ def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict |
                 organization_id=migration.organization_id,
                 migration=migration,
                 kind=kind,
-                params=plan.params,
+                params=plan.to_params(),
                 quote=quote,
                 charge_cents=quote["amount_cents"],
                 requested_by=user if getattr(user, "is_authenticated", False) else None,
@@ -72,6 +71,14 @@ def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict |
     return run
 
 
+def run_for_request_key(*, migration: StoreMigration, request_key: str) -> MigrationRun | None:
+    """The run a form with this one-time key already started (a second submit of the same form finds it
+    instead of starting another)."""
+    if not request_key:
+        return None
+    return MigrationRun.objects.filter(migration=migration, params__request_key=request_key[:64]).first()
+
+
 def run_cancel(*, run: MigrationRun) -> MigrationRun:
     """Ask a run to stop. A queued run stops at once; a running one stops after its current page."""
     if not run.is_active:
@@ -80,7 +87,7 @@ def run_cancel(*, run: MigrationRun) -> MigrationRun:
     with transaction.atomic():
         MigrationRun.objects.filter(pk=run.pk).update(cancel_requested=True)
         stopped = MigrationRun.objects.filter(pk=run.pk, status__in=ACTIVE_RUN_STATUSES).update(
-            status=RunStatus.CANCELLED, finished_at=now
+            status=RunStatus.CANCELLED, finished_at=now, charge_cents=0  # a stopped run is never priced
         )
         if stopped:
             EntityProgress.objects.filter(run=run, status__in=[EntityStatus.PENDING, EntityStatus.RUNNING]).update(
@@ -103,7 +110,7 @@ def run_resume(*, run: MigrationRun) -> MigrationRun:
         # The phase stays: a run stopped while clearing goes on clearing, run_advance picks up any phase.
         MigrationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.QUEUED, cancel_requested=False, error_message="", finished_at=None,
-            email_sent_at=None,
+            email_sent_at=None, charge_cents=(run.quote or {}).get("amount_cents", 0),
         )
         _enqueue_advance(run.pk)
     run.refresh_from_db()
@@ -166,3 +173,20 @@ def run_retry_failed(*, run: MigrationRun, user=None) -> MigrationRun:
     retry.refresh_from_db()
     logger.info("run %s retries the failed records of run %s (%s)", retry.pk, run.pk, entity_counts)
     return retry
+
+
+def smart_update_scheduled_run(*, migration_id) -> MigrationRun | None:
+    """What a smart-update schedule calls: start a smart update unless paused, live, or a run is already
+    going (that tick is skipped; the next one tries again)."""
+    config = SmartUpdateConfig.objects.select_related("migration__source_store", "migration__target_store").filter(
+        migration_id=migration_id).first()
+    if config is None or config.paused or config.migration.state == MigrationState.LIVE:
+        return None
+    if MigrationRun.objects.filter(migration_id=migration_id, status__in=ACTIVE_RUN_STATUSES).exists():
+        logger.info("smart update of %s skipped: a run is in progress", migration_id)
+        return None
+    try:
+        return run_start(migration=config.migration, kind=RunKind.SMART_UPDATE, params={"scheduled": True})
+    except ApplicationError as exc:
+        logger.warning("scheduled smart update of %s not started: %s", migration_id, exc.message)
+        return None

@@ -11,11 +11,9 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -26,9 +24,10 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from connectors.entities import EntityType
 from connectors.registry import get_connector_class
 
-from ..enums import ACTIVE_RUN_STATUSES, MigrationState, RunKind
+from ..enums import MigrationState
 from ..errors import ApplicationError, ValidationFailed
-from ..models import MigrationRun, SmartUpdateConfig, StoreMigration
+from ..models import SmartUpdateConfig, StoreMigration
+from .values import NO_CONFLICT_CHECK, VARIANT_LEVEL, baseline, field_value, fingerprint  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +46,6 @@ FIELD_LABELS: dict[str, str] = {
     "paid_at": "Payment status", "code": "Code", "amount": "Amount", "expires_at": "Expiry",
     "usage_limit": "Usage limit", "product_ids": "Products",
 }
-# Fields a variable product carries per variant too: their value includes every variant's.
-VARIANT_LEVEL = frozenset({"price", "compare_at_price", "stock_quantity", "stock_status", "manage_stock", "weight"})
-# Append-only or platform-decorated fields: a target-side difference there is not an owner's edit.
-NO_CONFLICT_CHECK = frozenset({"status_history"})
 # What a first smart update suggests: the fields store owners keep in sync most.
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "products": ("stock_quantity", "stock_status", "price", "compare_at_price"),
@@ -70,50 +65,6 @@ def catalog(*, migration: StoreMigration) -> dict[str, list[str]]:
         if e in source.capabilities.read and fields:
             out[entity] = list(fields)
     return out
-
-
-# --- fingerprints --------------------------------------------------------------------------------------
-def _norm(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value.quantize(Decimal("0.01")))
-    if isinstance(value, float):
-        return _norm(Decimal(str(value)))
-    if isinstance(value, dict):
-        return {k: _norm(v) for k, v in sorted(value.items())
-                if k not in ("source_id", "extra") and v not in (None, "", [], {})}
-    if isinstance(value, list | tuple):
-        items = [_norm(v) for v in value]
-        if all(isinstance(v, str | int) for v in items):
-            return sorted(items, key=str)  # ids, tags: order carries no meaning
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def field_value(entity: str, item, name: str) -> Any:
-    """The normalized value of one catalog field of a canonical record (what is shown and compared)."""
-    data = item.model_dump(mode="python")
-    value = data.get(name)
-    if name == "shipments":
-        value = sorted([[s.get("tracking_number") or "", s.get("carrier") or ""] for s in value or []])
-    elif name == "status_history":
-        value = sorted([[h.get("status") or "", (h.get("note") or "").strip()] for h in value or []])
-    elif entity == EntityType.PRODUCT and name in VARIANT_LEVEL and data.get("variants"):
-        value = {"product": value, "variants": sorted(
-            [[v.get("sku") or json.dumps(v.get("option_values"), sort_keys=True, default=str), v.get(name)]
-             for v in data["variants"]], key=lambda x: str(x[0]))}
-    return _norm(value)
-
-
-def fingerprint(value: Any) -> str:
-    return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode(), usedforsecurity=False
-                        ).hexdigest()[:16]
-
-
-def baseline(entity: str, item, fields) -> dict[str, str]:
-    """field -> fingerprint for the id map row of a record just written."""
-    return {name: fingerprint(field_value(entity, item, name)) for name in fields}
 
 
 # --- configuration and schedule --------------------------------------------------------------------
@@ -278,22 +229,3 @@ def smart_update_next_run(*, config: SmartUpdateConfig):
     last = task.last_run_at or task.date_changed
     remaining = schedule.remaining_estimate(last)
     return timezone.now() + max(remaining, timedelta(0))
-
-
-def smart_update_scheduled_run(*, migration_id) -> MigrationRun | None:
-    """What the schedule calls: start a smart update unless paused, live, or a run is already going
-    (that tick is skipped; the next one tries again)."""
-    from .runs import run_start
-
-    config = SmartUpdateConfig.objects.select_related("migration__source_store", "migration__target_store").filter(
-        migration_id=migration_id).first()
-    if config is None or config.paused or config.migration.state == MigrationState.LIVE:
-        return None
-    if MigrationRun.objects.filter(migration_id=migration_id, status__in=ACTIVE_RUN_STATUSES).exists():
-        logger.info("smart update of %s skipped: a run is in progress", migration_id)
-        return None
-    try:
-        return run_start(migration=config.migration, kind=RunKind.SMART_UPDATE, params={"scheduled": True})
-    except ApplicationError as exc:
-        logger.warning("scheduled smart update of %s not started: %s", migration_id, exc.message)
-        return None

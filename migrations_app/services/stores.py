@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from connectors.errors import ConnectorError
-from connectors.http import check_url_is_public
+from connectors.http import check_url_is_public, check_url_is_wellformed
 from connectors.registry import all_connectors
 
 from ..errors import ApplicationError, ValidationFailed
@@ -31,9 +31,11 @@ def _clean_url(url: str, errors: dict[str, list[str]]) -> str:
         errors["url"] = ["Enter the store's address."]
     elif not url.startswith(("http://", "https://")):
         errors["url"] = ["The address must start with http:// or https://."]
-    elif not settings.MIGRATOR_ALLOW_PRIVATE_URLS:
+    else:
         try:
-            check_url_is_public(url)
+            check_url_is_wellformed(url)
+            if not settings.MIGRATOR_ALLOW_PRIVATE_URLS:
+                check_url_is_public(url)
         except ConnectorError as exc:
             errors["url"] = [exc.message]
     return url

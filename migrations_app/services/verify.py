@@ -1,17 +1,26 @@
-"""After a run: counts on both sides and a sample of records compared field by field."""
+"""After a run: counts on both sides (and per language), duplicates, orphans, missing references and a
+sample of records compared field by field; one verdict."""
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 
-from connectors.base import Connector
-from connectors.entities import VARIANTS, Canonical, EntityType
+from connectors.base import ComparisonRules, Connector, ScannedRecord
+from connectors.entities import MODELS, Canonical, EntityType
+from connectors.errors import ConnectorError
 
-from ..enums import IdMapState
+from ..enums import IdMapState, RunKind
 from ..models import IdMap, MigrationRun
 from .connections import connector_for
+from .mappings import status_map as order_status_map
+from .runplan import RunPlan
+from .values import normalize, referenced_ids, references
+
+STRICT = ComparisonRules()
 
 # Fields compared per entity. References are compared after mapping source ids through the id map.
 COMPARED_FIELDS: dict[EntityType, tuple[str, ...]] = {
@@ -30,13 +39,9 @@ COMPARED_FIELDS: dict[EntityType, tuple[str, ...]] = {
 
 
 def _norm(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value.quantize(Decimal("0.01")))
-    if isinstance(value, dict):
-        return {k: _norm(v) for k, v in value.items() if k not in ("source_id", "extra", "image")}
-    if isinstance(value, list):
-        return [_norm(v) for v in value]
-    return value
+    """values.normalize, keeping list order (options, lines are sorted here when order carries no meaning)
+    and leaving images out (platforms rewrite image URLs)."""
+    return normalize(value, ignore=("image",), ordered=True)
 
 
 UNMAPPED = "unmapped:"
@@ -49,27 +54,23 @@ def _map_ids(ids: dict[str, dict[str, str]], entity: str, value: Any) -> Any:
 
 
 def _comparable(entity: EntityType, item: Canonical, *, ids: dict[str, dict[str, str]] | None,
-                status_map: dict[str, str]) -> dict[str, Any]:
+                status_map: dict[str, str], rules: ComparisonRules) -> dict[str, Any]:
     """The compared fields of `item`; with `ids`, source references are rewritten to target ids."""
     data = item.model_dump(mode="python")
+    model = MODELS[entity]
     out: dict[str, Any] = {}
     for name in COMPARED_FIELDS.get(entity, ()):
         value = data.get(name)
         if ids is not None:
-            if name in ("category_ids", "product_ids"):
-                value = _map_ids(ids, "categories" if name == "category_ids" else "products", value)
-            elif name == "parent_id":
-                value = _map_ids(ids, "categories", value)
-            elif name == "customer_id":
-                value = _map_ids(ids, "customers", value)
-            elif name == "product_id":
-                value = _map_ids(ids, "products", value)
-            elif name == "status" and entity == EntityType.ORDER:
+            ref = model.REFS.get(name) or model.REFS.get(f"{name}[]")
+            if ref:
+                value = _map_ids(ids, str(ref), value)
+            elif model.MAPPED_FIELDS.get(name) == "status":
                 value = status_map.get(value, value)
         elif name in ("category_ids", "product_ids") and isinstance(value, list):
             value = sorted(str(v) for v in value)
-        if name == "code" and entity == EntityType.COUPON and isinstance(value, str):
-            value = value.lower()  # codes are case-insensitive; WooCommerce stores them in lower case
+        if name in rules.case_insensitive.get(entity, ()) and isinstance(value, str):
+            value = value.lower()  # the target stores it in its own case (its ComparisonRules)
         if name == "lines":
             products = (ids or {}).get("products", {})
 
@@ -95,12 +96,13 @@ def _comparable(entity: EntityType, item: Canonical, *, ids: dict[str, dict[str,
 
 
 def compare_records(entity: EntityType, source_item: Canonical, target_item: Canonical, *,
-                    ids: dict[str, dict[str, str]], status_map: dict[str, str]) -> list[dict[str, Any]]:
+                    ids: dict[str, dict[str, str]], status_map: dict[str, str],
+                    rules: ComparisonRules = STRICT) -> list[dict[str, Any]]:
     """Field-by-field comparison. A reference to a record this migration did not migrate (outside a
     demo's first records, or of an entity not selected) cannot be on the target: it is left out of the
     comparison and said so in `note`, instead of counting as a difference."""
-    left = _comparable(entity, source_item, ids=ids, status_map=status_map)
-    right = _comparable(entity, target_item, ids=None, status_map=status_map)
+    left = _comparable(entity, source_item, ids=ids, status_map=status_map, rules=rules)
+    right = _comparable(entity, target_item, ids=None, status_map=status_map, rules=rules)
     out = []
     for k, value in left.items():
         note = ""
@@ -116,7 +118,8 @@ def compare_records(entity: EntityType, source_item: Canonical, target_item: Can
                         "note": f"{len(value) - len(kept)} line(s) of products that were not migrated: "
                                 "compared by count only"})
             continue
-        if k == "lines" and value != right.get(k) and _reallocated(value, right.get(k) or []):
+        if (k == "lines" and rules.reallocates_line_discounts and value != right.get(k)
+                and _reallocated(value, right.get(k) or [])):
             out.append({"field": k, "source": value, "target": right.get(k), "equal": True,
                         "note": "the target spread the order's discount over its lines with its own cent "
                                 "rounding (the order total is compared on its own)"})
@@ -132,8 +135,8 @@ def compare_records(entity: EntityType, source_item: Canonical, target_item: Can
 
 def _reallocated(ours: list[dict], theirs: list[dict]) -> bool:
     """Same lines (SKU, quantity), each total within a cent: an order-level discount that the target platform
-    spread over the lines with its own rounding (Shopify's orderCreate takes one discount for the whole
-    order), not a difference in what was bought. The order's total is compared to the cent on its own."""
+    spread over the lines with its own rounding (a platform whose ComparisonRules say it does), not a
+    difference in what was bought. The order's total is compared to the cent on its own."""
     if len(ours) != len(theirs) or any((a["sku"], a["quantity"]) != (b["sku"], b["quantity"])
                                        for a, b in zip(ours, theirs, strict=True)):
         return False
@@ -147,18 +150,48 @@ def _sample_ids(migration_id, entity: str, size: int) -> list[tuple[str, str]]:
 
 
 def run_verify(*, run: MigrationRun, sample_size: int | None = None) -> dict[str, Any]:
-    """Counts per entity (source, target store, migrated by this migration) and a compared sample."""
-    from .engine import _status_map
+    """Check what a run left on the target, per entity, and give one verdict.
 
+    Per entity (keys of `entities.<entity>`): `source_count`, `target_count`, `migrated` (id map rows done),
+    `expected` (records the run set out to read) and a compared `sample` (as before), plus
+    - `count_check`: which two counts must be equal for this run (a demo's target against its id map, any
+      other run's target against the source) and whether they are;
+    - `languages`: {language: {source, target, expected, equal, note}} in the target's language codes
+      (where translations are records of their own they are counted as such; where a record holds its
+      translations, a language counts the records that hold a translation in it);
+    - `duplicates`: target records of the same language sharing a natural key, and translations of the
+      same original in the same language;
+    - `orphans`: records this migration wrote whose source record is gone, translations on the target
+      whose original is gone or is not a record of this migration;
+    - `missing_on_target`: id map rows whose target record does not exist any more;
+    - `missing_references`: references of the sampled records to a record of a migrated entity that is
+      not mapped, or to a target id that does not exist on the target;
+    - `not_checked`: the figures that could not be asked of a platform, and why; `problems`: this
+      entity's count of findings.
+    Top level: `mismatches` and `sampled` (as before), `problems` (count mismatches + language figures
+    that differ + surplus duplicates + orphans + records missing on the target + missing references +
+    sample differences), `not_checked` and `verdict`: "differences found" when `problems` > 0, "could not
+    check" when nothing was found but something could not be checked, else "ok"."""
     migration = run.migration
     source: Connector = connector_for(store=migration.source_store)
     target: Connector = connector_for(store=migration.target_store, options=migration.options)
     size = settings.MIGRATOR_VERIFY_SAMPLE if sample_size is None else sample_size
-    status_map = _status_map(run, source, target)
-    report: dict[str, Any] = {"entities": {}, "mismatches": 0, "sampled": 0}
+    statuses = order_status_map(migration, source, target)
+    demo = run.kind == RunKind.DEMO
+    report: dict[str, Any] = {"entities": {}, "mismatches": 0, "sampled": 0, "problems": 0, "not_checked": [],
+                              "verdict": VERDICT_OK}
+    source_scans, target_scans = _Scans(source), _Scans(target)
+    languages = _LanguageMap(
+        mapping=RunPlan.from_run(run).languages(migration),
+        target_default=str((migration.target_store.last_check_info or {}).get("default_language") or ""),
+        target_languages=list((migration.target_store.last_check_info or {}).get("languages") or []),
+    )
+    migrated_entities = {str(e) for e in migration.entities or []}
     try:
         for progress in run.progress.order_by("position"):
             entity = EntityType(progress.entity)
+            id_rows = dict(IdMap.objects.filter(migration=migration, entity=entity, state=IdMapState.DONE)
+                           .values_list("source_id", "target_id"))
             sample = _sample_ids(migration.pk, entity, size)
             sources = {sid: source.get(entity, sid) for sid, _ in sample}
             wanted: dict[str, set[str]] = {}
@@ -170,42 +203,329 @@ def run_verify(*, run: MigrationRun, sample_size: int | None = None) -> dict[str
             ids = {e: dict(IdMap.objects.filter(migration=migration, entity=e, source_id__in=v)
                            .values_list("source_id", "target_id")) for e, v in wanted.items()}
             records = []
+            mismatches = 0
+            targets: dict[str, Canonical | None] = {}
             for sid, tid in sample:
                 src, tgt = sources.get(sid), target.get(entity, tid)
+                targets[sid] = tgt
                 if src is None or tgt is None:
                     records.append({"source_id": sid, "target_id": tid, "fields": [],
                                     "missing": "source" if src is None else "target",
                                     "url": target.entity_url(entity, tid)})
-                    report["mismatches"] += 1
+                    mismatches += 1
                     continue
-                fields = compare_records(entity, src, tgt, ids=ids, status_map=status_map)
-                report["mismatches"] += sum(1 for f in fields if not f["equal"])
+                fields = compare_records(entity, src, tgt, ids=ids, status_map=statuses, rules=target.comparison)
+                mismatches += sum(1 for f in fields if not f["equal"])
                 records.append({"source_id": sid, "target_id": tid, "fields": fields,
                                 "url": target.entity_url(entity, tid)})
+            report["mismatches"] += mismatches
             report["sampled"] += len(records)
-            migrated = IdMap.objects.filter(migration=migration, entity=entity, state=IdMapState.DONE).count()
-            report["entities"][str(entity)] = {
-                "source_count": source.count(entity),
-                "target_count": target.count(entity),
-                "migrated": migrated,
+            source_count, target_count = source.count(entity), target.count(entity)
+            entry: dict[str, Any] = {
+                "source_count": source_count,
+                "target_count": target_count,
+                "migrated": len(id_rows),
                 "expected": progress.total,
                 "sample": records,
+                "not_checked": [],
             }
+            entry["count_check"] = _count_check(demo, source_count, target_count, len(id_rows))
+            source_scan, source_why = source_scans.get(entity)
+            target_scan, target_why = target_scans.get(entity)
+            for side, why in (("source", source_why), ("target", target_why)):
+                if why:
+                    entry["not_checked"].append({"figure": f"records on the {side} store", "why": why})
+            entry["languages"] = _languages_check(entry, source_scan, target_scan, languages, id_rows, demo=demo)
+            entry["duplicates"] = _duplicates(target, entity, target_scan)
+            entry["orphans"] = _orphans(target, entity, source_scan, target_scan, id_rows)
+            entry["missing_on_target"] = _missing_on_target(target, entity, target_scan, id_rows)
+            entry["missing_references"] = _missing_references(
+                target, entity, sample, sources, targets, ids, source_scans, target_scans,
+                migrated_entities=migrated_entities, demo=demo)
+            entry["problems"] = (
+                (0 if entry["count_check"]["equal"] else 1)
+                + sum(1 for row in entry["languages"].values() if row["equal"] is False)
+                + sum((entry[k] or {}).get("count", 0) for k in ("duplicates", "orphans", "missing_on_target",
+                                                                  "missing_references"))
+                + mismatches
+            )
+            report["problems"] += entry["problems"]
+            report["not_checked"] += [{"entity": str(entity), "label": entity.label, **item}
+                                      for item in entry["not_checked"]]
+            report["entities"][str(entity)] = entry
     finally:
         source.http.close()
         target.http.close()
+    if report["problems"]:
+        report["verdict"] = VERDICT_DIFFERENCES
+    elif report["not_checked"]:
+        report["verdict"] = VERDICT_NOT_CHECKED
     return report
 
 
-def _refs_of(item: Canonical) -> dict[str, set[str]]:
-    from .engine import _iter_ref_values
+VERDICT_OK = "ok"
+VERDICT_DIFFERENCES = "differences found"
+VERDICT_NOT_CHECKED = "could not check"
+EXAMPLES = 5  # examples kept per finding; the counts are complete
+NOT_AVAILABLE = "not available on this platform"
 
-    data = item.model_dump(mode="python")
-    found: dict[str, set[str]] = {}
-    for path, ref_entity in type(item).REFS.items():
-        if ref_entity == VARIANTS:
+
+class _Scans:
+    """`Connector.scan` of each entity at most once per store, kept for the references of later entities."""
+
+    def __init__(self, connector: Connector):
+        self.connector = connector
+        self.done: dict[str, tuple[list[ScannedRecord] | None, str]] = {}
+
+    def get(self, entity: EntityType | str) -> tuple[list[ScannedRecord] | None, str]:
+        """(records, "") or (None, why they could not be listed)."""
+        entity = EntityType(entity)
+        if entity not in self.done:
+            try:
+                self.done[entity] = (list(self.connector.scan(entity)), "")
+            except NotImplementedError:
+                self.done[entity] = (None, f"{NOT_AVAILABLE} ({self.connector.label} cannot list "
+                                           f"{entity.label.lower()} for a check)")
+            except ConnectorError as exc:
+                self.done[entity] = (None, f"could not be listed: {exc.message}")
+        return self.done[entity]
+
+    def ids(self, entity: str) -> set[str] | None:
+        """Ids of an entity already listed on this store, or None (not listed: not checked against)."""
+        if entity not in self.done or self.done[entity][0] is None:
+            return None
+        return {r.record_id for r in self.done[entity][0]}
+
+
+@dataclass
+class _LanguageMap:
+    """Source languages in the target's codes: an original's language becomes the target's default
+    language (its fields land in the target record's own fields); a translation's language goes through
+    the migration's language mapping (with a mapping, a language left out of it is not migrated)."""
+
+    mapping: dict[str, str]
+    target_default: str
+    target_languages: list[str]
+
+    def translation(self, language: str) -> str | None:
+        if not self.mapping:
+            return language
+        return self.mapping.get(language) or None
+
+
+def _count_check(demo: bool, source_count: int, target_count: int, migrated: int) -> dict[str, Any]:
+    """A demo migrates only its first records: its target is compared to its id map. Any other run leaves
+    the target holding what the source holds."""
+    if demo:
+        return {"compared": "target_count to migrated", "equal": target_count == migrated,
+                "note": "" if target_count == migrated else
+                f"the target holds {target_count}, the demo migrated {migrated}"}
+    return {"compared": "target_count to source_count", "equal": target_count == source_count,
+            "note": "" if target_count == source_count else
+            f"the target holds {target_count}, the source {source_count}"}
+
+
+def _per_language(records: list[ScannedRecord], *, original: str | None = None,
+                  translation=None, only: set[str] | None = None) -> tuple[Counter, bool]:
+    """Records per language (a record counts in its own language and in every language it holds a
+    translation for) and whether some record's in-record translations are unknown."""
+    counts: Counter = Counter()
+    unknown = False
+    for record in records:
+        if only is not None and (record.translation_of if record.is_translation else record.record_id) not in only:
             continue
-        for _, _, value in _iter_ref_values(data, path):
-            if value:
-                found.setdefault(str(ref_entity), set()).add(str(value))
-    return found
+        if record.is_translation:
+            language = translation(record.language) if translation else record.language
+        else:
+            language = original if original is not None and record.language else record.language
+        if language:
+            counts[language] += 1
+        if record.translations is None:
+            unknown = True
+            continue
+        for code in record.translations:
+            mapped = translation(code) if translation else code
+            if mapped:
+                counts[mapped] += 1
+    return counts, unknown
+
+
+def _languages_check(entry: dict[str, Any], source_scan: list[ScannedRecord] | None,
+                     target_scan: list[ScannedRecord] | None, languages: _LanguageMap, id_rows: dict[str, str],
+                     *, demo: bool) -> dict[str, dict[str, Any]]:
+    if not source_scan and not target_scan:
+        return {}
+    target_originals = Counter(r.language for r in target_scan or [] if not r.is_translation and r.language)
+    default = languages.target_default or (target_originals.most_common(1)[0][0] if target_originals else "")
+    source_counts, source_unknown = _per_language(source_scan or [], original=default or None,
+                                                  translation=languages.translation)
+    # What the run should have put on the target: a demo, the records of its id map; any other run, every
+    # original with its translations (a translation whose original is gone from the source cannot migrate).
+    originals = set(id_rows) if demo else {r.record_id for r in source_scan or [] if not r.is_translation}
+    expected_counts, _ = _per_language(source_scan or [], original=default or None,
+                                       translation=languages.translation, only=originals)
+    target_counts, target_unknown = _per_language(target_scan or [])
+    codes = sorted(set(source_counts) | set(target_counts), key=lambda c: (c != default, c))
+    if not codes:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for code in codes:
+        row: dict[str, Any] = {
+            "source": source_counts.get(code, 0) if source_scan is not None else None,
+            "target": target_counts.get(code, 0) if target_scan is not None else None,
+            "expected": expected_counts.get(code, 0) if source_scan is not None else None,
+            "equal": None, "note": "",
+        }
+        secondary = code != default
+        if source_scan is None or (secondary and source_unknown):
+            row["source"] = row["expected"] = None
+            row["note"] = f"source: {NOT_AVAILABLE}"
+        if target_scan is None or (secondary and target_unknown):
+            row["target"] = None
+            row["note"] = f"target: {NOT_AVAILABLE}"
+        if row["target"] is None or row["expected"] is None:
+            entry["not_checked"].append({"figure": f"records in {code}", "why": row["note"]})
+        elif (secondary and languages.target_languages and code not in languages.target_languages
+              and not row["target"]):
+            row["note"] = "not a language of the target store: its translations could not be migrated"
+            entry["not_checked"].append({"figure": f"records in {code}", "why": row["note"]})
+        else:
+            row["equal"] = row["target"] == row["expected"]
+            if not row["equal"]:
+                row["note"] = (f"the target holds {row['target']}, " +
+                               (f"the demo migrated {row['expected']}" if demo else
+                                f"the source {row['expected']}"))
+        out[code] = row
+    return out
+
+
+def _link(target: Connector, entity: EntityType, record_id: str) -> dict[str, Any]:
+    return {"id": record_id, "url": target.entity_url(entity, record_id)}
+
+
+def _duplicates(target: Connector, entity: EntityType, scan: list[ScannedRecord] | None) -> dict[str, Any] | None:
+    """Target records of one language sharing a natural key (compared without case), and translations of
+    one original in the same language. `count` is the surplus: records beyond the oldest of each group."""
+    if scan is None:
+        return None
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for record in scan:
+        if record.natural_key:
+            groups[(record.language, record.natural_key.casefold())].append(record.record_id)
+    translations: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for record in scan:
+        if record.translation_of:
+            translations[(record.language, record.translation_of)].append(record.record_id)
+    keys = {record.record_id: record.natural_key for record in scan}
+    found = [{"language": language, "key": keys[members[0]] or key, "records": [_link(target, entity, i)
+                                                                               for i in members[:EXAMPLES]]}
+             for (language, key), members in groups.items() if len(members) > 1]
+    found += [{"language": language, "key": f"translations of #{original}",
+               "records": [_link(target, entity, i) for i in members[:EXAMPLES]]}
+              for (language, original), members in translations.items() if len(members) > 1]
+    # A copy of a translation is in both kinds of group: count each surplus record once.
+    surplus = {i for m in (*groups.values(), *translations.values()) if len(m) > 1
+               for i in sorted(m, key=_id_order)[1:]}
+    return {"count": len(surplus), "groups": len(found), "examples": found[:EXAMPLES]}
+
+
+def _id_order(record_id: str) -> tuple[int, str]:
+    """The first record of a group is the oldest: numeric ids in number order."""
+    return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
+
+
+def _orphans(target: Connector, entity: EntityType, source_scan: list[ScannedRecord] | None,
+             target_scan: list[ScannedRecord] | None, id_rows: dict[str, str]) -> dict[str, Any] | None:
+    """Records of this migration whose source record was deleted, and target translations whose original
+    is gone or is not a record this migration wrote."""
+    if source_scan is None and target_scan is None:
+        return None
+    examples: list[dict[str, Any]] = []
+    count = 0
+    if source_scan is not None:
+        on_source = {r.record_id for r in source_scan}
+        for source_id, target_id in sorted(id_rows.items()):
+            if source_id not in on_source:
+                count += 1
+                if len(examples) < EXAMPLES:
+                    examples.append({**_link(target, entity, target_id), "source_id": source_id,
+                                     "why": f"its source record #{source_id} was deleted"})
+    if target_scan is not None:
+        on_target = {r.record_id for r in target_scan}
+        ours = set(id_rows.values())
+        for record in target_scan:
+            if not record.is_translation:
+                continue
+            if not record.translation_of or record.translation_of not in on_target:
+                why = f"a {record.language} translation whose original is gone"
+            elif record.translation_of not in ours:
+                why = (f"a {record.language} translation of #{record.translation_of}, which is not a record "
+                       "this migration wrote")
+            else:
+                continue
+            count += 1
+            if len(examples) < EXAMPLES * 2:
+                examples.append({**_link(target, entity, record.record_id), "language": record.language,
+                                 "why": why})
+    return {"count": count, "examples": examples}
+
+
+def _missing_on_target(target: Connector, entity: EntityType, scan: list[ScannedRecord] | None,
+                       id_rows: dict[str, str]) -> dict[str, Any] | None:
+    """Id map rows whose target record does not exist (deleted on the target after the run)."""
+    if scan is None:
+        return None
+    on_target = {r.record_id for r in scan}
+    gone = [(s, t) for s, t in sorted(id_rows.items()) if t not in on_target]
+    return {"count": len(gone), "examples": [{"source_id": s, "target_id": t} for s, t in gone[:EXAMPLES]]}
+
+
+def _missing_references(target: Connector, entity: EntityType, sample: list[tuple[str, str]],
+                        sources: dict[str, Canonical | None], targets: dict[str, Canonical | None],
+                        ids: dict[str, dict[str, str]], source_scans: _Scans, target_scans: _Scans, *,
+                        migrated_entities: set[str], demo: bool) -> dict[str, Any]:
+    """In the sample: a reference to a record of a migrated entity that exists on the source but has no id
+    map row (not in a demo, which leaves its later records out on purpose), a mapped reference whose target
+    record does not exist, and a target record's reference to an id its store does not have."""
+    found: list[dict[str, Any]] = []
+    for source_id, target_id in sample:
+        src, tgt = sources.get(source_id), targets.get(source_id)
+        if src is None or tgt is None:
+            continue
+        seen: set[tuple[str, str]] = set()
+        for field, ref_entity, value in _ref_values(src):
+            if ref_entity not in migrated_entities:
+                continue
+            mapped = ids.get(ref_entity, {}).get(value)
+            on_source = source_scans.ids(ref_entity)
+            on_target = target_scans.ids(ref_entity)
+            if not mapped:
+                if demo or (on_source is not None and value not in on_source):
+                    continue  # outside the demo, or gone from the source: nothing could be migrated
+                why = f"refers to {ref_entity} #{value} on the source, which was not migrated"
+            elif on_target is not None and mapped not in on_target:
+                why = f"refers to {ref_entity} #{mapped} on the target, which does not exist"
+                seen.add((ref_entity, mapped))
+            else:
+                continue
+            found.append({"source_id": source_id, "target_id": target_id, "field": field,
+                          "entity": ref_entity, "value": value, "why": why,
+                          "url": target.entity_url(entity, target_id)})
+        for field, ref_entity, value in _ref_values(tgt):
+            on_target = target_scans.ids(ref_entity)
+            if on_target is None or value in on_target or (ref_entity, value) in seen:
+                continue
+            found.append({"source_id": source_id, "target_id": target_id, "field": field, "entity": ref_entity,
+                          "value": value, "why": f"the target record refers to {ref_entity} #{value}, which "
+                                                 "does not exist on the target",
+                          "url": target.entity_url(entity, target_id)})
+    return {"count": len(found), "examples": found[:EXAMPLES * 2]}
+
+
+def _ref_values(item: Canonical) -> list[tuple[str, str, str]]:
+    """(field path, referenced entity, id) of every reference of `item` (product variants left out)."""
+    return references(item, variants=False)
+
+
+def _refs_of(item: Canonical) -> dict[str, set[str]]:
+    return referenced_ids([item], variants=False)

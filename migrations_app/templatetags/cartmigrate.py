@@ -1,6 +1,9 @@
 """Small display filters for the owner's pages."""
 from django import template
 
+from connectors.base import Connector
+from connectors.registry import all_connectors
+
 register = template.Library()
 
 
@@ -37,3 +40,10 @@ def duration(seconds):
 @register.filter
 def short_id(value):
     return str(value)[:8]
+
+
+@register.filter
+def platform_color(platform):
+    """The brand colour a connector declares (`Connector.color`), for the dot beside its label."""
+    cls = all_connectors().get(str(platform or ""))
+    return cls.color if cls else Connector.color

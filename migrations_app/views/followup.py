@@ -10,51 +10,20 @@ from django.views.decorators.http import require_POST
 from ..enums import RunKind
 from ..errors import ApplicationError, ValidationFailed
 from ..forms import RecentForm, RemigrationForm, SmartUpdateForm, add_service_errors
-from ..models import MigrationRun
 from ..selectors import migration_get
-from ..services.plans import run_plan
-from ..services.runs import run_start
+from ..services.runs import run_for_request_key, run_start
 from ..services.smart_update import (
     FIELD_LABELS,
     catalog,
     migration_mark_live,
     smart_update_config_get,
     smart_update_configure,
-    smart_update_next_run,
     smart_update_pause,
 )
-from .migrations import organization_of
+from .common import organization_of
+from .detail import followup_quote, migration_detail_response
 
 FORMS = {RunKind.REMIGRATION: RemigrationForm, RunKind.RECENT: RecentForm}
-
-
-def _quote(migration, kind, params):
-    try:
-        return {"quote": run_plan(migration=migration, kind=kind, params=params).quote, "error": None}
-    except ValidationFailed as exc:
-        return {"quote": None, "error": " ".join(m for msgs in exc.errors.values() for m in msgs)}
-    except ApplicationError as exc:
-        return {"quote": None, "error": exc.message}
-
-
-def followup_context(migration, *, bound: dict | None = None) -> dict:
-    """Forms, quotes and the smart update's state for the migration page (after the full migration)."""
-    if migration.full_completed_at is None:
-        return {"followup": False}
-    bound = bound or {}
-    config = smart_update_config_get(migration=migration)
-    remig = bound.get("remigration") or RemigrationForm(migration=migration)
-    recent = bound.get("recent") or RecentForm(migration=migration)
-    smart = bound.get("smart") or SmartUpdateForm(migration=migration, config=config,
-                                                  catalog=catalog(migration=migration), labels=FIELD_LABELS)
-    return {
-        "followup": True, "remig_form": remig, "recent_form": recent, "smart_form": smart, "config": config,
-        "remig_quote": _quote(migration, RunKind.REMIGRATION, {}),
-        "recent_quote": _quote(migration, RunKind.RECENT, {}),
-        "next_run": smart_update_next_run(config=config) if config.pk else None,
-        "smart_runs": MigrationRun.objects.filter(migration=migration, kind=RunKind.SMART_UPDATE).order_by(
-            "-created_at")[:10],
-    }
 
 
 def _bound_form(request, migration, kind):
@@ -73,7 +42,7 @@ def migration_quote(request, migration_id):
     form = _bound_form(request, migration, kind)
     context = {"kind": kind}
     if form.is_valid():
-        context.update(_quote(migration, kind, form.params()))
+        context.update(followup_quote(migration, kind, form.params()))
     else:
         context.update({"quote": None, "error": "Choose at least one entity to see the price."})
     return render(request, "migrations/_quote.html", context)
@@ -83,16 +52,13 @@ def migration_quote(request, migration_id):
 @require_POST
 def migration_followup_start(request, migration_id):
     """Start a re-migration or recent-data run from its form; errors go next to the fields."""
-    from .migrations import migration_detail_response
-
     migration = migration_get(organization=organization_of(request), migration_id=migration_id)
     kind = request.POST.get("kind", "")
     form = _bound_form(request, migration, kind)
     key = request.POST.get("request_key", "")[:64]
-    if key:
-        earlier = MigrationRun.objects.filter(migration=migration, params__request_key=key).first()
-        if earlier:
-            return redirect("run-detail", run_id=earlier.pk)
+    earlier = run_for_request_key(migration=migration, request_key=key)
+    if earlier:
+        return redirect("run-detail", run_id=earlier.pk)
     if form.is_valid():
         try:
             run = run_start(migration=migration, kind=kind, user=request.user,
@@ -114,8 +80,6 @@ def migration_followup_start(request, migration_id):
 @require_POST
 def migration_smart_update(request, migration_id):
     """Smart Update: save the selection and schedule, preview, run now, pause/resume, mark the store live."""
-    from .migrations import migration_detail_response
-
     migration = migration_get(organization=organization_of(request), migration_id=migration_id)
     action = request.POST.get("action", "save")
     try:
@@ -140,8 +104,7 @@ def migration_smart_update(request, migration_id):
             smart_update_configure(migration=migration, **form.service_kwargs())
             if action in ("preview", "run"):
                 key = request.POST.get("request_key", "")[:64]
-                earlier = MigrationRun.objects.filter(migration=migration, params__request_key=key).first() \
-                    if key else None
+                earlier = run_for_request_key(migration=migration, request_key=key)
                 if earlier:
                     return redirect("run-detail", run_id=earlier.pk)
                 run = run_start(migration=migration, kind=RunKind.SMART_UPDATE, user=request.user,

@@ -17,14 +17,13 @@ from ..errors import ApplicationError
 from ..selectors import (
     run_changes,
     run_changes_summary,
-    run_entity_stats,
     run_errors,
     run_get,
+    run_numbers,
     run_throughput,
-    run_totals,
 )
 from ..services.runs import run_cancel
-from .migrations import organization_of
+from .common import organization_of
 
 ERRORS_PER_PAGE = 25
 
@@ -51,8 +50,7 @@ def _chart(points: list[tuple[float, float]], width: int = 600, height: int = 16
 
 def _live_context(run) -> dict:
     now = timezone.now()
-    stats = run_entity_stats(run=run, now=now)
-    totals = run_totals(run=run)
+    numbers = run_numbers(run=run, now=now)
     migration = run.migration
     connectors = all_connectors()
     verification = run.verification or {}
@@ -64,7 +62,7 @@ def _live_context(run) -> dict:
         checks.append({"entity": entity, "label": EntityType(entity).label, "v": v, "mismatched": mismatched})
     elapsed = ((run.finished_at or now) - run.started_at).total_seconds() if run.started_at else 0
     return {
-        "run": run, "migration": migration, "stats": stats, "totals": totals, "checks": checks,
+        "run": run, "migration": migration, "numbers": numbers, "checks": checks,
         "verification": verification, "chart": _chart(run_throughput(run=run, now=now)),
         "elapsed": int(elapsed),
         "source_label": connectors[migration.source_store.platform].label,

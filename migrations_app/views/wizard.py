@@ -18,7 +18,7 @@ from ..forms import ConfigureForm, StoreSideForm, add_service_errors
 from ..selectors import migration_get
 from ..services.rules import quote_run
 from ..services.wizard import SIDES, migration_configure, migration_setup_ready, migration_setup_side
-from .migrations import options_display, organization_of
+from .common import options_display, organization_of
 
 STEPS = ("setup", "configure", "review")
 

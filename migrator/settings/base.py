@@ -35,8 +35,15 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "migrations_app",
-    "sandbox",
 ]
+# The sandbox stores (emulators of the platforms' APIs) are installed only by the local and test settings.
+
+# The platforms Cartmigrate connects to: their connector classes, by dotted path (connectors/registry.py).
+CARTMIGRATE_CONNECTORS = env.list("CARTMIGRATE_CONNECTORS", default=[
+    "connectors.woocommerce.WooCommerceConnector",
+    "connectors.shopify.ShopifyConnector",
+    "connectors.vendure.VendureConnector",
+])
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -215,12 +222,22 @@ MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS = env.int("MIGRATOR_SMART_UPDATE_OVERLAP_S
 MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS = env.int("MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS", default=300)
 
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+# Where the sandbox app is installed: platform -> the package emulating its API, under /sandbox/<platform>/.
+SANDBOX_PLATFORMS = {"woocommerce": "sandbox.woocommerce", "shopify": "sandbox.shopify"}
+# `make run`'s demo stores (bootstrap_demo): a seeded source and two empty targets.
+SANDBOX_DEMO_STORES = [
+    {"role": "source", "platform": "woocommerce", "name": "demo-source", "languages": ["en", "fr"], "seed": True},
+    {"role": "target", "platform": "woocommerce", "name": "demo-target", "languages": ["en", "fr"]},
+    {"role": "Shopify target", "platform": "shopify", "name": "demo-shopify", "languages": ["en", "fr"]},
+]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # run_context: " [organization=… migration=… run=…]" inside a task (migrations_app.logcontext).
+    "filters": {"run_context": {"()": "migrations_app.logcontext.RunContextFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s%(run_context)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["run_context"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

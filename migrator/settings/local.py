@@ -1,6 +1,8 @@
 """Developer machine / embedded mode: one command runs web, worker, beat and sandbox stores."""
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
+
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 ACCOUNT_EMAIL_VERIFICATION = env.str("MIGRATOR_EMAIL_VERIFICATION", default="optional")

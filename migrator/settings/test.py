@@ -1,6 +1,32 @@
-"""Test settings: real PostgreSQL and Redis (CI sets DATABASE_URL and CELERY_BROKER_URL)."""
+"""Test settings: real PostgreSQL and Redis (CI sets DATABASE_URL and CELERY_BROKER_URL).
+
+Under pytest-xdist each test process (gw0, gw1, ...) gets its own test database (pytest-django adds the
+suffix) and its own Redis databases for the broker and the rate limiter, two below the previous process's, so
+the Celery workers one test process starts never take another's tasks. Worker processes are started without
+PYTEST_XDIST_WORKER and with the URLs already moved (tests/fixtures/worker.py)."""
+import os
+import re
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import CELERY_BROKER_URL, INSTALLED_APPS, MIGRATOR_REDIS_URL, env
+
+
+def _moved(url: str, process: int) -> str:
+    match = re.fullmatch(r"(redis://[^/]*)/(\d+)", url)
+    if not match or not process:
+        return url
+    return f"{match.group(1)}/{(int(match.group(2)) - 2 * process) % 16}"
+
+
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
+if re.fullmatch(r"gw\d+", _PROCESS):
+    CELERY_BROKER_URL = _moved(CELERY_BROKER_URL, int(_PROCESS[2:]))
+    MIGRATOR_REDIS_URL = _moved(MIGRATOR_REDIS_URL, int(_PROCESS[2:]))
+    # Celery reads the broker from the environment before its configuration: the test process publishes
+    # where its workers consume.
+    os.environ["CELERY_BROKER_URL"], os.environ["MIGRATOR_REDIS_URL"] = CELERY_BROKER_URL, MIGRATOR_REDIS_URL
+
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,50 +11,34 @@
 The operation runs inside the request that creates it; the payload answers CREATED as Shopify does and
 the next poll (`currentBulkOperation`, `node`, `bulkOperation`) sees COMPLETED with the result `url`.
 """
-import hashlib
-import hmac
 import json
 import uuid
 from urllib.parse import quote
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse, validate
 
+from ..models import SandboxRecord
+from ..records import ids_allocate, now_utc
 from . import render
-from .common import Ctx, gid_id, iso, user_error
+from .common import Ctx, gid_id, iso, signature, user_error
 from .data import record_create, record_get, records
 from .mutate import mutation
+from .store import SEQUENCE
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_BULK_CONNECTIONS = 5
 MAX_BULK_DEPTH = 2
 
 
-def signature(ctx_or_store, key: str) -> str:
-    store = getattr(ctx_or_store, "store", ctx_or_store)
-    return hmac.new(store.consumer_secret.encode(), key.encode(), hashlib.sha256).hexdigest()
-
-
-def result_url(ctx: Ctx, key: str) -> str:
-    return f"{ctx.base_url}/_files/{quote(key)}?X-Goog-Signature={signature(ctx, key)}"
-
-
 def file_save(store, key: str, content: str, content_type: str) -> None:
-    from ..models import SandboxRecord
-    from ..records import now_utc
-
     now = now_utc()
     SandboxRecord.objects.filter(store=store, resource="files", lookup=key).delete()
-    from ..records import ids_allocate
-    from .store import SEQUENCE
-
     SandboxRecord.objects.create(store=store, resource="files", lookup=key, record_id=ids_allocate(store, SEQUENCE)[0],
                                  data={"content": content, "contentType": content_type},
                                  date_created_gmt=now, date_modified_gmt=now)
 
 
 def file_read(store, key: str):
-    from ..models import SandboxRecord
-
     row = SandboxRecord.objects.filter(store=store, resource="files", lookup=key).first()
     return row.data if row else None
 
@@ -123,7 +107,6 @@ def _bulk_error(kind_mutation: bool, field, message: str, code: str) -> dict:
 @mutation("bulkOperationRunMutation", "write_products")
 def bulk_operation_run_mutation(ctx: Ctx, mutation: str, stagedUploadPath: str, clientIdentifier=None,
                                 groupObjects=False):
-    from .engine import execute_document
 
     if clientIdentifier is not None and not 10 <= len(clientIdentifier) <= 255:
         return _bulk_error(True, ["clientIdentifier"], "Client identifier must be between 10 and 255 characters.",
@@ -159,8 +142,8 @@ def bulk_operation_run_mutation(ctx: Ctx, mutation: str, stagedUploadPath: str, 
     lines = []
     for number, values in enumerate(variables):
         line_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=True,
-                       all_orders=ctx.all_orders)
-        payload = execute_document(line_ctx, document, values, None)
+                       all_orders=ctx.all_orders, schema=ctx.schema, execute=ctx.execute)
+        payload = ctx.execute(line_ctx, document, values, None)
         out = {"data": payload.get("data")}
         if payload.get("errors"):
             out["errors"] = payload["errors"]
@@ -230,7 +213,6 @@ def _flatten(obj: dict, parent_id, lines: list) -> None:
 
 @mutation("bulkOperationRunQuery", "read_products")
 def bulk_operation_run_query(ctx: Ctx, query: str, groupObjects=False):
-    from .engine import execute_document, schema_get
 
     try:
         document = parse(query)
@@ -240,9 +222,8 @@ def bulk_operation_run_query(ctx: Ctx, query: str, groupObjects=False):
     if len(operations) != 1 or operations[0].operation.value != "query":
         return _bulk_error(False, ["query"], "Invalid bulk query: a bulk query must be a single query operation.",
                            "INVALID")
-    from graphql import validate
 
-    problems = validate(schema_get(), document)
+    problems = validate(ctx.schema, document)
     if problems:
         return _bulk_error(False, ["query"], f"Invalid bulk query: {problems[0].message}", "INVALID")
     roots = [s for s in operations[0].selection_set.selections if isinstance(s, FieldNode)]
@@ -265,8 +246,8 @@ def bulk_operation_run_query(ctx: Ctx, query: str, groupObjects=False):
                            f"gid://shopify/BulkOperation/{running.first().record_id}.", "OPERATION_IN_PROGRESS")
     record = _operation_record(ctx, "QUERY", query)
     bulk_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=False, bulk=True,
-                   all_orders=ctx.all_orders)
-    payload = execute_document(bulk_ctx, document, {}, None)
+                   all_orders=ctx.all_orders, schema=ctx.schema, execute=ctx.execute)
+    payload = ctx.execute(bulk_ctx, document, {}, None)
     if payload.get("errors"):
         record.status = "FAILED"
         record.data = {**record.data, "errorCode": "INTERNAL_SERVER_ERROR", "completedAt": iso(ctx.now)}

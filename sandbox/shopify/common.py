@@ -1,10 +1,15 @@
 """Small shared pieces of the Shopify emulator: global ids, timestamps, cursors, the request context and
 the GraphQL errors Shopify answers."""
 import base64
+import hashlib
+import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
 
 from django.utils.dateparse import parse_date, parse_datetime
 from graphql import GraphQLError
@@ -139,7 +144,20 @@ class Ctx:
     all_orders: bool = True  # the token has read_all_orders; without it only the last 60 days of orders show
     scopes: tuple[str, ...] = ()  # the token's access scopes (currentAppInstallation.accessScopes)
     cache: dict = field(default_factory=dict)
+    # Set by the engine for the request: the schema served and how to execute a document against it (a bulk
+    # operation runs its query or mutation with them, without importing the engine that registers it).
+    schema: Any = None
+    execute: Callable[..., dict] | None = None
 
     @property
     def currency(self) -> str:
         return self.store.settings.get("currency", "USD")
+
+
+def signature(ctx_or_store, key: str) -> str:
+    store = getattr(ctx_or_store, "store", ctx_or_store)
+    return hmac.new(store.consumer_secret.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
+def result_url(ctx: Ctx, key: str) -> str:
+    return f"{ctx.base_url}/_files/{quote(key)}?X-Goog-Signature={signature(ctx, key)}"

@@ -17,8 +17,10 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from . import bulk, mutations_catalog, mutations_content, mutations_sales, queries  # noqa: F401 (register)
 from .common import MAX_QUERY_COST, Ctx
 from .cost import CostCalculator
+from .mutate import bind as bind_mutations
 from .throttle import bucket_charge, bucket_peek, bucket_refund
 
 logger = logging.getLogger(__name__)
@@ -31,9 +33,6 @@ def schema_get() -> GraphQLSchema:
     """The schema, built once per process."""
     global _schema
     if _schema is None:
-        from . import bulk, mutations_catalog, mutations_content, mutations_sales, queries  # noqa: F401 (registers)
-        from .mutate import bind as bind_mutations
-
         schema = build_schema(SCHEMA_PATH.read_text())
         queries.bind(schema)
         bind_mutations(schema)
@@ -79,6 +78,7 @@ def _cost(requested, actual, bucket) -> dict:
 def graphql_request(ctx: Ctx, query: str, variables: dict | None, operation_name: str | None) -> dict:
     """One Admin API GraphQL request, answered as Shopify does (always HTTP 200 from here)."""
     schema = schema_get()
+    ctx.schema, ctx.execute = schema, execute_document
     try:
         document = parse(query or "")
     except GraphQLError as exc:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from graphql import GraphQLError
 
-from .common import MAX_INPUT_ARRAY, Ctx, user_error
+from .common import MAX_INPUT_ARRAY, Ctx, gid_id, user_error
 from .data import record_create, record_save, records
 
 MUTATIONS: dict = {}
@@ -148,8 +148,6 @@ def metafields_write(ctx: Ctx, owner_id: int, owner_type: str, items: list | Non
     existing = {r.lookup: r for r in records(ctx, "metafields").filter(parent_id=owner_id)}
     by_id = {r.record_id: r for r in existing.values()}
     for item in items or []:
-        from .common import gid_id
-
         record = by_id.get(gid_id(item.get("id"), "Metafield")) if item.get("id") else None
         namespace = item.get("namespace") or (record.data["namespace"] if record else "custom")
         key = item.get("key") or (record.data["key"] if record else "")

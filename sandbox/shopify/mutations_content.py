@@ -1,6 +1,7 @@
 """Content mutations: metafieldsSet, metafieldDefinitionCreate, translationsRegister, shopLocaleEnable,
 urlRedirectCreate/Delete, pageCreate/Delete, blogCreate/Delete, articleCreate/Delete, discountCodeBasicCreate,
 discountCodeDelete."""
+from ..services import sandbox_store_languages_set
 from . import render
 from .common import MAX_METAFIELDS_SET, Ctx, gid, gid_id, iso, money, parse_gid, parse_when, user_error
 from .data import new_ids, record_create, record_get, record_save, records
@@ -149,8 +150,6 @@ def translations_register(ctx: Ctx, resourceId, translations):
 
 @mutation("shopLocaleEnable", "write_locales")
 def shop_locale_enable(ctx: Ctx, locale, marketWebPresenceIds=None):
-    from ..services import sandbox_store_languages_set
-
     if not locale or len(locale) > 10:
         return {"shopLocale": None, "userErrors": [user_error(["locale"], "Locale is invalid")]}
     if locale not in ctx.store.languages:

@@ -2,12 +2,14 @@
 connections are callables `(info, **args)`, which graphql-core's default resolver calls only when the
 client selected the field, so a query pays only for what it asks."""
 import hashlib
+import json
 from decimal import Decimal
 
+from django.db import connection
 from django.utils.html import strip_tags
 
 from ..models import SandboxRecord
-from .common import Ctx, gid, gid_id, iso, money, money_bag, money_v2
+from .common import Ctx, gid, gid_id, iso, money, money_bag, money_v2, parse_gid, result_url
 from .data import (
     SORT_ID,
     can_read,
@@ -17,9 +19,12 @@ from .data import (
     paginate_rows,
     record_get,
     records,
+    search_filter,
+    search_parse,
     sort_json_int,
     sort_text,
 )
+from .search import ARTICLE_SEARCH, ARTICLE_SORTS, ORDER_SEARCH, ORDER_SORTS
 
 INVENTORY_NAMES = ("available", "on_hand", "committed", "incoming", "reserved", "damaged", "safety_stock",
                    "quality_control")
@@ -80,8 +85,6 @@ def metafield(ctx: Ctx, record: SandboxRecord) -> dict:
 
 
 def _json_value(d: dict):
-    import json
-
     value = d["value"]
     kind = d["type"]
     if kind.startswith("list.") or kind in ("json", "rating", "dimension", "weight", "volume", "money"):
@@ -533,8 +536,6 @@ def customer(ctx: Ctx, record: SandboxRecord) -> dict:
         return money_v2(total, ctx.currency)
 
     def orders(info=None, sortKey="ID", query=None, **args):
-        from .data import search_filter, search_parse
-        from .queries import ORDER_SEARCH, ORDER_SORTS
 
         qs = search_filter(orders_qs, search_parse(query), ORDER_SEARCH, ctx)
         return paginate(ctx, qs, ORDER_SORTS.get(sortKey, SORT_ID), args, order)
@@ -749,8 +750,6 @@ def page(ctx: Ctx, record: SandboxRecord) -> dict:
 
 
 def blog(ctx: Ctx, record: SandboxRecord) -> dict:
-    from .data import search_filter, search_parse
-    from .queries import ARTICLE_SEARCH, ARTICLE_SORTS
 
     d = record.data
     bid = record.record_id
@@ -862,7 +861,6 @@ def url_redirect(ctx: Ctx, record: SandboxRecord) -> dict:
 
 
 def bulk_operation(ctx: Ctx, record: SandboxRecord, *, status: str | None = None) -> dict:
-    from .bulk import result_url
 
     d = record.data
     status = status or record.status
@@ -894,7 +892,6 @@ NODE_RESOURCES = {
 
 def node_render(ctx: Ctx, value) -> dict | None:
     """Any `Node` by its GID, or None (unknown type, other store, deleted)."""
-    from .common import parse_gid
 
     parsed = parse_gid(value)
     if parsed is None:
@@ -929,8 +926,6 @@ def order_of_fulfillment(ctx: Ctx, fulfillment_id: int) -> SandboxRecord | None:
 
 
 def _json_contains_supported() -> bool:
-    from django.db import connection
-
     return connection.vendor == "postgresql"
 
 

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 
 from ..models import SandboxRecord, SandboxSequence, SandboxStore
 from ..records import ids_allocate, now_utc
+from ..services import sandbox_store_languages_set
 from .common import iso, money
 from .mutations_sales import COUNTRIES, FIRST_ORDER_NUMBER, ORDER_NUMBER_SEQUENCE
 from .render import TRANSLATABLE, digest
@@ -392,8 +393,6 @@ def shopify_seed(
     if SandboxRecord.objects.filter(store=store).exclude(resource="locations").exists():
         raise ValueError(f"Sandbox store {store.name!r} already has data; seed an empty store.")
     if languages:
-        from ..services import sandbox_store_languages_set
-
         sandbox_store_languages_set(store, list(languages))
     languages = store.languages
     s = _Seeder(store, seed, (anchor or now_utc()).replace(microsecond=0))

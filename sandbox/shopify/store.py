@@ -12,6 +12,8 @@ from .common import ID_BASE
 
 # Standard plan: 100 points/s, bucket 2000 (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits).
 DEFAULT_THROTTLE = {"restore_rate": 100.0, "bucket_size": 2000.0}
+# A sandbox shop publishes a second locale (with translations) unless told otherwise.
+DEFAULT_LANGUAGES = ("en", "fr")
 SEQUENCE = "shopify"
 
 

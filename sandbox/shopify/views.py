@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..faults import fault_for_request
 from ..models import SandboxStore
-from .bulk import MAX_UPLOAD_BYTES, file_read, file_save, signature
-from .common import Ctx
+from .bulk import MAX_UPLOAD_BYTES, file_read, file_save
+from .common import Ctx, signature
 from .engine import graphql_request
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"

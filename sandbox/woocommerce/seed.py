@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from ..models import SandboxRecord, SandboxStore
 from ..records import DATE_FORMAT, ids_allocate, now_utc, raw_string
+from ..services import sandbox_store_languages_set
 from .crud import RAW_FLAG, Ctx
 from .resources import (
     address,
@@ -613,8 +614,6 @@ def woocommerce_seed(
     if SandboxRecord.objects.filter(store=store).exclude(resource="tax_classes").exists():
         raise ValueError(f"Sandbox store {store.name!r} already has data; seed an empty store.")
     if languages:
-        from ..services import sandbox_store_languages_set
-
         sandbox_store_languages_set(store, list(languages))
     languages = store.languages
     s = _Seeder(store, seed, (anchor or now_utc()).replace(microsecond=0))

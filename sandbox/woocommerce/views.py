@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..faults import fault_for_request
 from ..models import SandboxStore
 from ..records import ids_allocate, json_bytes
+from ..services import sandbox_store_set_faults
 from . import crud
 from .auth import authenticate
 from .errors import WooError, missing_params, no_route
@@ -276,8 +277,6 @@ def no_route_view(request, ctx, rest=""):
 @woo_view("faults")
 def faults_view(request, ctx):
     """`POST /_sandbox/faults` {latency_ms, error_rate, rate_429, seed} with the store's read-write key."""
-    from ..services import sandbox_store_set_faults
-
     if request.method == "POST":
         body = _body(request)
         body = body if isinstance(body, dict) else {}

@@ -51,11 +51,12 @@ def test_smart_update_preview_starts_a_preview_run_and_changes_are_listed(api_cl
     run = MigrationRun.objects.get(pk=response.json()["id"])
     assert run.kind == "smart_update" and run.params["preview"] is True
     ChangeRecord.objects.create(organization=run.organization, run=run, entity="orders", source_id="5",
-                                target_id="55", kind="update", field="status", old="processing", new="completed")
+                                target_id="55", kind="update", field="status", old="processing", new="completed",
+                                will_apply=True)
     changes = api_client.get(f"/api/v1/runs/{run.pk}/changes/").json()["results"]
     assert changes == [{"entity": "orders", "source_id": "5", "target_id": "55", "kind": "update",
                         "field": "status", "old": "processing", "new": "completed", "target_value": None,
-                        "applied": False}]
+                        "will_apply": True, "applied": False}]
 
 
 def test_smart_update_endpoints_are_404_for_another_organization(other_org_client, migrated):

@@ -171,3 +171,12 @@ def test_store_create_refuses_private_addresses_unless_allowed(api_client, setti
         assert response.status_code == 400, url
         assert "private or local address" in response.json()["errors"]["url"][0]
     assert not Store.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://a:99999/", "http://127.0.0.1:8102:80/", "http://[::1]:abc/",
+                                 "http://" + "a" * 300 + ".example/"])
+def test_store_create_with_a_malformed_url_is_a_400_on_the_url_field_and_saves_nothing(api_client, url):
+    response = _create(api_client, url=url)
+    assert response.status_code == 400, response.content
+    assert "not a valid" in " ".join(response.json()["errors"]["url"])
+    assert not Store.objects.exists()

@@ -311,6 +311,36 @@ def test_smart_update_patches_only_the_given_fields(shopify_store_factory):
     assert (variant.price, variant.stock_quantity, after.name) == (Decimal("123.45"), 77, product.name)
 
 
+@pytest.mark.parametrize("fields", [None, ["stock_quantity", "name"]], ids=["rewrite", "patch"])
+def test_writing_a_product_again_keeps_its_reviews_and_the_owners_metafields(shopify_store_factory, fields):
+    """productSet replaces every list it is given: a rewrite (re-migration) or a stock patch (smart update) that
+    sent the product's metafields would delete its reviews and any metafield the owner added on Shopify."""
+    from connectors.entities import Review
+
+    desc = shopify_store_factory("keep-metafields", products=3, seed=4)
+    generous("keep-metafields")
+    connector = connect(desc)
+    product = next(p for p in read_all(connector, E.PRODUCT)[0] if p.type == "simple" or p.variants)
+    reviews = [Review(source_id=f"r{k}", product_id=product.source_id, reviewer=f"R{k}", reviewer_email=f"r{k}@x.io",
+                      rating=1 + k, content=f"Review {k}") for k in range(3)]
+    assert all(r.ok for r in connector.create(E.REVIEW, reviews))
+    owned = connector._graphql("""mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) {
+        metafields { id } userErrors { field message } } }""", {"m": [{
+        "ownerId": f"gid://shopify/Product/{product.source_id}", "namespace": "custom", "key": "care",
+        "type": "single_line_text_field", "value": "Hand wash"}]}, mutation=True)
+    assert owned["metafieldsSet"]["userErrors"] == []
+    changed = product.model_copy(deep=True, update={"name": product.name + " (new)"})
+    result = connector.update(E.PRODUCT, product.source_id, changed, fields=fields)
+    assert result.ok, result.error
+    kept = [r for r in read_all(connector, E.REVIEW)[0] if r.product_id == product.source_id]
+    assert sorted(r.content for r in kept) == ["Review 0", "Review 1", "Review 2"]
+    care = connector._graphql("""query($id: ID!) { product(id: $id) { title
+        metafield(namespace: "custom", key: "care") { value } } }""",
+                              {"id": f"gid://shopify/Product/{product.source_id}"})["product"]
+    assert care["metafield"] == {"value": "Hand wash"}
+    assert care["title"] == changed.name
+
+
 def test_throttled_answers_wait_for_the_bucket_and_the_shared_limiter_follows_shopify(shopify_store_factory):
     from sandbox.models import SandboxStore
     from sandbox.services import sandbox_store_set_throttle

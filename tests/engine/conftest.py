@@ -2,11 +2,13 @@ import pytest
 
 from accounts.services import user_create
 from connectors.entities import EntityType, validate_entity
+from migrations_app.enums import RunStatus
 from migrations_app.models import Store
 from migrations_app.services import connections, engine
 from migrations_app.services.crypto import credentials_encrypt
+from migrations_app.services.runs import run_start
 
-from .memory import BAD, STORES, MemoryConnector
+from .memory import BAD, STORES, UNDELETABLE, MemoryConnector
 
 
 class InlineQueue:
@@ -53,6 +55,7 @@ def owner(db):
 def make_store(owner, url):
     STORES.pop(url, None)
     BAD.pop(url, None)
+    UNDELETABLE.pop(url, None)
     org = owner.organizations.first()
     return Store.objects.create(
         organization=org, platform="memory", url=url, credentials_encrypted=credentials_encrypt({}),
@@ -89,3 +92,28 @@ def seed_memory(url, *, categories=4, products=12, customers=8, orders=15):
                        "sku": f"SKU-{pid - 100}-M"}],
         })
     return data
+
+
+@pytest.fixture
+def migrated(db, queue, owner):
+    """A completed full migration of the memory stores."""
+    from migrations_app.services.wizard import migration_create
+
+    source = make_store(owner, "http://source.test")
+    target = make_store(owner, "http://target.test")
+    seed_memory(source.url)
+    migration = migration_create(organization=source.organization, user=owner, source_store=source,
+                                 target_store=target, entities=["categories", "products", "customers", "orders"])
+    run(queue, migration, "full")
+    migration.refresh_from_db()
+    assert migration.full_completed_at is not None
+    return migration
+
+
+def run(queue, migration, kind, **params):
+    started = run_start(migration=migration, kind=kind, user=migration.created_by, params=params)
+    queue("run_advance_task", str(started.pk))
+    queue.drain()
+    started.refresh_from_db()
+    assert started.status in (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERRORS), started.error_message
+    return started

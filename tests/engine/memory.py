@@ -12,6 +12,7 @@ from connectors.errors import RecordError
 
 STORES: dict[str, dict[str, dict[str, object]]] = defaultdict(lambda: defaultdict(dict))
 BAD: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))  # raw records failing validation
+UNDELETABLE: dict[str, set[str]] = defaultdict(set)  # entities a store refuses to delete (Shopify reviews)
 _ids = itertools.count(1000)
 
 
@@ -105,6 +106,11 @@ class MemoryConnector(Connector):
         return None
 
     def delete(self, entity, target_ids):
+        if str(entity) in UNDELETABLE[self.base_url]:
+            return [WriteResult(source_id=t, error=f"This store cannot delete {entity}.") for t in target_ids]
         for target_id in target_ids:
             self.store[entity].pop(str(target_id), None)
         return [WriteResult(source_id=t, target_id=t) for t in target_ids]
+
+    def list_ids(self, entity):
+        yield from list(self.store[entity])

@@ -6,42 +6,16 @@ import pytest
 from django.utils import timezone
 
 from connectors.entities import EntityType, Shipment
-from migrations_app.enums import RunStatus
 from migrations_app.models import ChangeRecord, IdMap, MigrationRun
 from migrations_app.services.runs import run_start
 from migrations_app.services.smart_update import smart_update_configure
 
-from .conftest import make_store, seed_memory
+from .conftest import make_store, run, seed_memory
 from .memory import STORES, MemoryConnector
 
 ALL = ["categories", "products", "customers", "orders"]
 SRC, TGT = "http://source.test", "http://target.test"
 P, ORD = EntityType.PRODUCT, EntityType.ORDER
-
-
-@pytest.fixture
-def migrated(db, queue, owner):
-    """A completed full migration of the memory stores."""
-    from migrations_app.services.wizard import migration_create
-
-    source = make_store(owner, SRC)
-    target = make_store(owner, TGT)
-    seed_memory(source.url)
-    migration = migration_create(organization=source.organization, user=owner, source_store=source,
-                                 target_store=target, entities=ALL)
-    run(queue, migration, "full")
-    migration.refresh_from_db()
-    assert migration.full_completed_at is not None
-    return migration
-
-
-def run(queue, migration, kind, **params):
-    started = run_start(migration=migration, kind=kind, user=migration.created_by, params=params)
-    queue("run_advance_task", str(started.pk))
-    queue.drain()
-    started.refresh_from_db()
-    assert started.status in (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERRORS), started.error_message
-    return started
 
 
 def target_of(migration, entity, source_id):

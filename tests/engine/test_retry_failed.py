@@ -145,7 +145,7 @@ def test_retry_failed_reads_an_entity_whole_when_an_error_has_no_source_id(db, q
     emails = [c.email for c in STORES[TARGET][EntityType.CUSTOMER].values()]
     assert len(emails) == len(set(emails)) == 8
     customers = retry.progress.get(entity="customers")
-    assert (customers.created, customers.skipped, customers.failed) == (1, 7, 0)
+    assert (customers.created, customers.unchanged, customers.skipped, customers.failed) == (1, 7, 0, 0)
 
 
 def test_retry_failed_resumes_from_its_checkpoint_after_a_crash(db, queue, owner, refuse, source_reads,

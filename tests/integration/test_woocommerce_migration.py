@@ -157,7 +157,7 @@ def test_demo_moves_exactly_n_per_entity_and_emails_the_totals(owner, woo_store_
     assert message["To"] == "owner@shop.example"
     assert f"{sum(expected.values())} records migrated" in message["Subject"]
     text = message.get_payload()[0].get_payload(decode=True).decode()
-    assert text.count("10 of 10 migrated") == 4
+    assert text.count("10 of 10 read: 10 migrated (10 created, 0 updated)") == 4
 
     # The full migration after the demo rewrites the demo's records whole (their links were left out).
     full = run_start(migration=migration, kind="full", user=owner)

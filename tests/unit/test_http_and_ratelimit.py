@@ -125,3 +125,40 @@ def test_http_retries_a_write_whose_connection_was_never_made():
     with pytest.raises(TransientError, match="after 2 tries"):
         client.request("POST", "http://127.0.0.1:9/batch")
     assert client.stats.calls == 2
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://a:99999/", "http://127.0.0.1:8102:80/", "http://[::1]:abc/",
+                                 "http://" + "a" * 300 + ".com/", "http://user:pw@shop.example/"])
+def test_malformed_store_urls_are_refused_with_a_message_not_an_exception(url):
+    from connectors.http import check_url_is_wellformed
+
+    with pytest.raises(UnsafeURLError, match="not a valid"):
+        check_url_is_wellformed(url)
+    with pytest.raises(UnsafeURLError, match="not a valid"):
+        check_url_is_public(url)
+
+
+@pytest.mark.parametrize("address", ["100.100.100.200", "100.64.0.1", "169.254.169.254", "10.1.2.3", "0.0.0.0",
+                                     "[::ffff:127.0.0.1]", "[fd00::1]", "192.0.2.10"])
+def test_the_guard_refuses_every_address_that_is_not_global(address):
+    with pytest.raises(UnsafeURLError, match="private or local"):
+        check_url_is_public(f"http://{address}/latest/meta-data/")
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(server, monkeypatch):
+    """The first URL passes the guard (here: the test pretends 127.0.0.1 is public); its redirect to
+    `localhost` is checked on its own and refused, and never requested."""
+    import connectors.http as http
+
+    real = http.check_url_is_public
+    monkeypatch.setattr(http, "check_url_is_public",
+                        lambda url: None if url.startswith(server) else real(url))
+    port = server.rsplit(":", 1)[1]
+    Script.answers = [(302, {"Location": f"http://localhost:{port}/internal"})]
+    with pytest.raises(UnsafeURLError, match="private or local"):
+        HttpClient(allow_private=False).request("GET", server + "/start")
+    assert Script.seen == ["/start"]
+
+    Script.answers, Script.seen = [(301, {"Location": "/moved"}), (200, {})], []
+    assert HttpClient(allow_private=False).request("GET", server + "/start").status_code == 200
+    assert Script.seen == ["/start", "/moved"]

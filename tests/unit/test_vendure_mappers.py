@@ -321,3 +321,10 @@ def test_order_statuses_land_where_the_admin_api_can_put_them():
         OrderStatus.FAILED: "Cancelled"}
     assert all(VendureConnector.default_status_for(m) in VendureConnector.order_statuses
                for m in VendureConnector.order_statuses.values())
+
+
+def test_the_tags_facet_is_recognised_when_vendure_numbered_its_code():
+    """Facet codes are unique across channels: a Tags facet created in a second channel becomes "tags-2", and a
+    product's tags were read as none (found when another test's channel made "tags" first)."""
+    assert [m.is_tag_facet(c) for c in ("tags", "tags-2", "tags-13", "tagsx", "brand", "", None)] == [
+        True, True, True, False, False, False, False]

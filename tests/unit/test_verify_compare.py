@@ -3,6 +3,8 @@ later records) are not differences; real differences still are."""
 from decimal import Decimal
 
 from connectors.entities import Coupon, EntityType, Order, OrderLine, Product
+from connectors.shopify import ShopifyConnector
+from connectors.woocommerce import WooCommerceConnector
 from migrations_app.services.verify import compare_records
 
 
@@ -50,12 +52,18 @@ def test_compare_records_category_lists_compare_what_was_migrated():
                                         status_map={}))["category_ids"]["equal"]
 
 
-def test_compare_records_coupon_codes_ignore_case():
+def test_compare_records_coupon_codes_ignore_case_where_the_target_declares_it():
     source = Coupon(source_id="1", code="FLASH10", amount=Decimal("10"))
     lower = Coupon(source_id="9", code="flash10", amount=Decimal("10"))
     other = Coupon(source_id="9", code="flash11", amount=Decimal("10"))
-    assert by_field(compare_records(EntityType.COUPON, source, lower, ids={}, status_map={}))["code"]["equal"]
-    assert not by_field(compare_records(EntityType.COUPON, source, other, ids={}, status_map={}))["code"]["equal"]
+    rules = WooCommerceConnector.comparison  # WooCommerce stores coupon codes in lower case
+
+    def equal(target, rules=rules):
+        return by_field(compare_records(EntityType.COUPON, source, target, ids={}, status_map={},
+                                        rules=rules))["code"]["equal"]
+
+    assert equal(lower) and not equal(other)
+    assert not equal(lower, rules=ShopifyConnector.comparison)  # Shopify keeps the case it was given
 
 
 def test_compare_records_line_totals_reallocated_by_a_cent_are_equal_other_differences_are_not():
@@ -72,7 +80,8 @@ def test_compare_records_line_totals_reallocated_by_a_cent_are_equal_other_diffe
         target = order(lines(*totals), customer_id="505")
         target = target.model_copy(update={"lines": [line.model_copy(update={"product_id": f"5{line.product_id}"})
                                                      for line in target.lines]})
-        return by_field(compare_records(EntityType.ORDER, source, target, ids=ids, status_map={}))["lines"]
+        return by_field(compare_records(EntityType.ORDER, source, target, ids=ids, status_map={},
+                                        rules=ShopifyConnector.comparison))["lines"]
 
     moved = compared("172.59", "50.91")
     assert moved["equal"] and "rounding" in moved["note"]

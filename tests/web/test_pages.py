@@ -55,7 +55,7 @@ def test_my_migrations_empty_state(client_in):
 def test_my_migrations_lists_filters_and_searches(client_in, org):
     running = MigrationFactory(organization=org)
     run = RunFactory(migration=running, status=RunStatus.RUNNING)
-    EntityProgress.objects.filter(run=run, entity="categories").update(total=10, done=9, failed=1)
+    EntityProgress.objects.filter(run=run, entity="categories").update(total=10, done=9, created=9, failed=1)
     EntityProgress.objects.filter(run=run, entity="products").update(total=30, done=0)
     done = MigrationFactory(organization=org)
     RunFactory(migration=done, status=RunStatus.COMPLETED)

@@ -1,6 +1,6 @@
-"""`make run` calls this: a demo account and three sandbox stores (a seeded WooCommerce source, an empty
-WooCommerce target and an empty Shopify target), registered as stores of the demo account's organization.
-Idempotent: a second call reuses them."""
+"""`make run` calls this: a demo account and the sandbox stores of settings.SANDBOX_DEMO_STORES (a seeded
+source and empty targets), registered as stores of the demo account's organization. Idempotent: a second
+call reuses them."""
 import json
 import secrets
 
@@ -16,7 +16,7 @@ DEMO_EMAIL = "demo@cartmigrate.local"
 
 
 class Command(BaseCommand):
-    help = "Create the demo account and its sandbox stores (WooCommerce source, WooCommerce and Shopify targets)."
+    help = "Create the demo account and its sandbox stores (settings.SANDBOX_DEMO_STORES)."
 
     def add_arguments(self, parser):
         parser.add_argument("--products", type=int, default=60)
@@ -36,16 +36,14 @@ class Command(BaseCommand):
             user = user_create(email=DEMO_EMAIL, password=password, is_staff=True, is_superuser=True)
         org = user.organizations.first()
 
-        source_store = sandbox_store_create(platform="woocommerce", name="demo-source", languages=("en", "fr"))
-        if not source_store.records.filter(resource="products").exists():
-            sandbox_seed(source_store, products=products, customers=customers, orders=orders,
-                         languages=["en", "fr"], seed=1)
-        target_store = sandbox_store_create(platform="woocommerce", name="demo-target", languages=("en", "fr"))
-        shopify_store = sandbox_store_create(platform="shopify", name="demo-shopify", languages=("en", "fr"))
         described = {}
-        for role, sb in (("source", source_store), ("target", target_store), ("Shopify target", shopify_store)):
+        for spec in settings.SANDBOX_DEMO_STORES:
+            sb = sandbox_store_create(platform=spec["platform"], name=spec["name"], languages=spec["languages"])
+            if spec.get("seed") and not sb.records.filter(resource="products").exists():
+                sandbox_seed(sb, products=products, customers=customers, orders=orders,
+                             languages=spec["languages"], seed=1)
             info = sandbox_store_describe(sb, site_url=settings.MIGRATOR_SITE_URL)
-            described[role] = info
+            described[spec["role"]] = info
             store = Store.objects.filter(organization=org, url=info["base_url"]).first()
             if store is None:
                 store = store_create(organization=org, platform=sb.platform, url=info["base_url"],
@@ -73,6 +71,5 @@ class Command(BaseCommand):
             "\n  Next: POST /api/v1/stores/<id>/check/ for both stores, POST /api/v1/migrations/ with their ids,"
             "\n  then POST /api/v1/migrations/<id>/runs/ {\"kind\": \"demo\"} and watch GET /api/v1/runs/<id>/.\n"
         )
-        self.stdout.write(json.dumps({"source": described["source"]["base_url"],
-                                      "target": described["target"]["base_url"],
-                                      "shopify_target": described["Shopify target"]["base_url"]}))
+        self.stdout.write(json.dumps({role.lower().replace(" ", "_"): info["base_url"]
+                                      for role, info in described.items()}))

@@ -1,29 +1,27 @@
-"""`manage.py sandbox_seed --platform woocommerce|shopify --store NAME --products N ...`: create (and fill) a
-sandbox store and print its description (base URL, keys or access token) as JSON."""
+"""`manage.py sandbox_seed --platform PLATFORM --store NAME --products N ...`: create (and fill) a sandbox
+store of one of settings.SANDBOX_PLATFORMS and print its description (base URL, credentials) as JSON."""
 import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from sandbox.services import (
-    PLATFORMS,
     SandboxError,
+    sandbox_platforms,
     sandbox_seed,
     sandbox_store_create,
     sandbox_store_describe,
     sandbox_store_set_access_token,
     sandbox_store_set_throttle,
+    store_hooks,
 )
-
-# A Shopify sandbox shop publishes a second locale (with translations) unless told otherwise.
-DEFAULT_LANGUAGES = {"shopify": "en,fr"}
 
 
 class Command(BaseCommand):
     help = "Create a sandbox store, seed it with generated data and print its base URL and keys as JSON."
 
     def add_arguments(self, parser):
-        parser.add_argument("--platform", required=True, choices=PLATFORMS)
+        parser.add_argument("--platform", required=True, choices=sorted(sandbox_platforms()))
         parser.add_argument("--store", required=True, help="Store name (a slug).")
         parser.add_argument("--products", type=int, default=0)
         parser.add_argument("--customers", type=int, default=0)
@@ -31,21 +29,23 @@ class Command(BaseCommand):
         parser.add_argument("--reviews", type=int, default=None)
         parser.add_argument("--coupons", type=int, default=None)
         parser.add_argument("--languages", default=None,
-                            help="Comma-separated; the first is the default (woocommerce: en, shopify: en,fr).")
+                            help="Comma-separated, the default first (else the platform's DEFAULT_LANGUAGES).")
         parser.add_argument("--currency", default="USD")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--malformed", action="store_true", help="Add the documented bad records.")
         parser.add_argument("--empty", action="store_true", help="Only create the store (e.g. a target).")
         parser.add_argument("--site-url", default=None, help="Defaults to settings.MIGRATOR_SITE_URL.")
-        parser.add_argument("--access-token", default=None, help="Shopify: use this Admin API access token.")
+        parser.add_argument("--access-token", default=None, help="Token-based platforms: use this API access token.")
         parser.add_argument("--restore-rate", type=float, default=None,
-                            help="Shopify: throttle restore rate in points/s (default 100, Standard plan).")
+                            help="Cost-based throttling: points restored per second.")
         parser.add_argument("--bucket-size", type=float, default=None,
-                            help="Shopify: throttle bucket size in points (default 2000).")
+                            help="Cost-based throttling: bucket size in points.")
 
     def handle(self, *args, **opts):
-        raw_languages = opts["languages"] or DEFAULT_LANGUAGES.get(opts["platform"], "en")
-        languages = [lang.strip() for lang in raw_languages.split(",") if lang.strip()]
+        if opts["languages"]:
+            languages = [lang.strip() for lang in opts["languages"].split(",") if lang.strip()]
+        else:
+            languages = list(getattr(store_hooks(opts["platform"]), "DEFAULT_LANGUAGES", ("en",)))
         try:
             store = sandbox_store_create(
                 platform=opts["platform"], name=opts["store"], languages=languages, currency=opts["currency"]

@@ -7,11 +7,9 @@ source's payment method and transaction id, or Cancelled); a fulfillment with th
 delivered orders; its state. Requests that add lines, change state or ship carry the header `Cartmigrate-Import:
 orders`, with which CartmigratePlugin lets today's stock pass historical orders.
 
-Idempotency: `create` is not idempotent by itself (the engine keeps a pending id-map row and reconciles by
-`sourceOrderNumber`); a draft whose contents or first state move are refused is deleted again, so a rerun never
-finds half an order; once an order left Draft, Vendure cannot delete it, so a later refusal is a warning on a
-written record. `update` completes an order found after a crash: a Draft is rebuilt from the record, a placed
-order moves forward to the wanted state.
+A draft whose contents or first state move are refused is deleted again, so a rerun never finds half an order;
+once an order left Draft, Vendure cannot delete it, so a later refusal is a warning on a written record.
+`VendureOrderStream` (orders.py) is made of it.
 """
 from __future__ import annotations
 
@@ -20,12 +18,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from connectors.base import WriteResult
-from connectors.entities import Canonical, EntityType, Order, OrderStatus
+from connectors.entities import EntityType, Order, OrderStatus
 from connectors.errors import ConfigError
 
-from . import mappers
-from .graphql import ERROR_RESULT, MAX_TAKE, Op
-from .mappers import PLUGIN_FIELDS
+from .. import mappers
+from ..graphql import ERROR_RESULT, MAX_TAKE, Op
+from ..mappers import PLUGIN_FIELDS
+from .base import VendureStream, country_hint
 
 E = EntityType
 IMPORT_HEADER = {"Cartmigrate-Import": "orders"}  # see CartmigratePlugin: today's stock does not refuse history
@@ -34,7 +33,7 @@ IMPORTED_PROMOTION_NAME = "Imported order discounts"
 PLUGIN_HELP = ("Add CartmigratePlugin to the store's Vendure config (the file connectors/vendure/vendure_plugin/"
                "cartmigrate-plugin.js of Cartmigrate; its header says how) and restart the server.")
 
-# Where an imported order ends, per canonical status (see connector.py's docstring).
+# Where an imported order ends, per canonical status (see orders.py).
 WRITE_STATUS: dict[OrderStatus, str] = {
     OrderStatus.PENDING: "Draft",
     OrderStatus.ON_HOLD: "Draft",
@@ -48,8 +47,12 @@ WRITABLE_STATES = ("Draft", "PaymentSettled", "Shipped", "Delivered", "Cancelled
 PAID_STATES = ("PaymentSettled", "Shipped", "Delivered")
 
 
-class VendureOrders:
-    """Order writes of VendureConnector (a mixin: it uses the connector's _query, _mutate, store())."""
+class VendureOrderFlow(VendureStream):
+    """The stages of order writes, over the stream's `_query`, `_mutate` and `store()`."""
+
+    def __init__(self, connector: Any) -> None:
+        super().__init__(connector)
+        self._order_setup: tuple[str, str] | None = None
 
     def _require_plugin(self) -> None:
         missing = [f"{entity}.{name}" for entity, names in PLUGIN_FIELDS.items() for name in names
@@ -58,7 +61,7 @@ class VendureOrders:
             raise ConfigError(
                 "This Vendure store cannot receive orders with their number, date and amounts yet: its config lacks "
                 f"the custom fields {', '.join(missing[:4])}{'...' if len(missing) > 4 else ''}. {PLUGIN_HELP}",
-                url=self.api_url)
+                url=self.connector.api_url)
 
     def _order_prerequisites(self) -> tuple[str, str]:
         """(id of the "Imported shipping" method, id of the "Imported order discounts" promotion), created once."""
@@ -98,7 +101,7 @@ class VendureOrders:
         for op, (value, error) in zip(ops, self._mutate(ops), strict=True):
             if error:
                 raise ConfigError(f"Could not prepare Vendure for imported orders ({op.name}): {error}. {PLUGIN_HELP}",
-                                  url=self.api_url)
+                                  url=self.connector.api_url)
             made[op.key] = str(value["id"])
         self._order_setup = (made.get("shipping") or str(methods[0]["id"]),
                              made.get("promotion") or str(promotions[0]["id"]))
@@ -106,25 +109,15 @@ class VendureOrders:
 
     def _default_variant_ids(self, product_ids: Iterable[str]) -> dict[str, str]:
         """product id -> its only (first) variant id, for lines of simple products."""
-        wanted = sorted({p for p in product_ids if p and p not in self._default_variants})
+        wanted = sorted({p for p in product_ids if p and p not in self.connector._default_variants})
         for start in range(0, len(wanted), MAX_TAKE):
             chunk = wanted[start:start + MAX_TAKE]
             for variant in self._paged("productVariants", "id productId", type_name="ProductVariantListOptions",
                                        options={"filter": {"productId": {"in": chunk}}}):
-                self._default_variants.setdefault(str(variant["productId"]), str(variant["id"]))
-        return self._default_variants
+                self.connector._default_variants.setdefault(str(variant["productId"]), str(variant["id"]))
+        return self.connector._default_variants
 
-    def _create_orders(self, items: list[Canonical]) -> list[WriteResult]:
-        """The draft-order flow, one stage per request for the whole page (see _OrderBuild)."""
-        self._require_plugin()
-        shipping_method, _ = self._order_prerequisites()
-        orders = [i for i in items if isinstance(i, Order)]
-        builds = [_OrderBuild(item) for item in orders]
-        self._prepare_orders(builds)
-        self._build_orders([b for b in builds if not b.result.error], shipping_method, create=True)
-        return [b.finish() for b in builds]
-
-    def _prepare_orders(self, builds: list[_OrderBuild]) -> None:
+    def _prepare_orders(self, builds: list[OrderBuild]) -> None:
         store = self.store()
         simple = self._default_variant_ids(line.product_id for b in builds for line in b.item.lines
                                            if not line.variant_id and line.product_id)
@@ -158,12 +151,12 @@ class VendureOrders:
             elif not item.customer_id and not (item.email or item.billing.email):
                 build.fail("A guest order needs an email address on Vendure.")
 
-    def _build_orders(self, builds: list[_OrderBuild], shipping_method: str, *, create: bool = False) -> None:
+    def _build_orders(self, builds: list[OrderBuild], shipping_method: str, *, create: bool = False) -> None:
         """Stages for `builds`, per currency (an order takes the currency of the request that creates it): the
         drafts (with `create`), contents, state, fulfillment, fulfillment state. A draft whose contents are
         refused is deleted (nothing half-made is left); once an order left Draft, a refused step is a warning on a
         written record (Vendure cannot delete placed orders)."""
-        by_currency: dict[str, list[_OrderBuild]] = defaultdict(list)
+        by_currency: dict[str, list[OrderBuild]] = defaultdict(list)
         for build in builds:
             by_currency[build.item.currency].append(build)
         for currency, group in by_currency.items():
@@ -180,7 +173,7 @@ class VendureOrders:
             self._order_states([b for b in group if not b.result.error], params)
             self._order_fulfillments([b for b in group if not b.result.error and b.fulfil], params)
 
-    def _order_contents(self, builds: list[_OrderBuild], shipping_method: str, params: dict[str, str] | None
+    def _order_contents(self, builds: list[OrderBuild], shipping_method: str, params: dict[str, str] | None
                         ) -> None:
         ops = []
         order_result = "{ ... on Order { id lines { id quantity } } " + ERROR_RESULT + " }"
@@ -206,7 +199,7 @@ class VendureOrders:
                         address))}, "{ id }", key=build))
             ops.append(Op("setDraftOrderShippingMethod", {"orderId": order_id, "shippingMethodId": (
                 "ID!", shipping_method)}, order_result, key=build))
-        conflicts: dict[str, list[_OrderBuild]] = defaultdict(list)
+        conflicts: dict[str, list[OrderBuild]] = defaultdict(list)
         for op, (value, error) in zip(ops, self._mutate(ops, headers=IMPORT_HEADER, params=params), strict=True):
             build = op.key
             if error and op.name == "setCustomerForDraftOrder" and not build.item.customer_id and (
@@ -225,10 +218,10 @@ class VendureOrders:
             for build in failed:
                 build.order_id = None
 
-    def _guests_with_accounts(self, conflicts: dict[str, list[_OrderBuild]], params: dict[str, str] | None) -> None:
+    def _guests_with_accounts(self, conflicts: dict[str, list[OrderBuild]], params: dict[str, str] | None) -> None:
         """Guest orders whose email belongs to a registered customer: Vendure keeps one customer per email and
         refuses a guest with that email, so the order goes to that customer (a warning says so)."""
-        found = self.find_by_natural_keys(E.CUSTOMER, list(conflicts))
+        found = self.connector.find_by_natural_keys(E.CUSTOMER, list(conflicts))
         ops = []
         for email, builds in conflicts.items():
             for build in builds:
@@ -244,7 +237,7 @@ class VendureOrders:
             if error:
                 op.key.fail(f"setCustomerForDraftOrder: {error}")
 
-    def _states_ops(self, build: _OrderBuild, *, skip_arranging: bool = False) -> list[Op]:
+    def _states_ops(self, build: OrderBuild, *, skip_arranging: bool = False) -> list[Op]:
         """The ops taking a draft to its state: Cancelled through ArrangingPayment (like an abandoned checkout:
         Draft -> Cancelled would first cancel every line, and a cancelled historical order keeps its lines and
         total); paid states through ArrangingPayment and a manual payment (fulfillments follow)."""
@@ -273,7 +266,7 @@ class VendureOrders:
                 group=(id(build), "note")))
         return ops
 
-    def _order_states(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
+    def _order_states(self, builds: list[OrderBuild], params: dict[str, str] | None) -> None:
         self._apply_states([op for build in builds for op in self._states_ops(build)], params)
 
     def _apply_states(self, ops: list[Op], params: dict[str, str] | None) -> None:
@@ -314,7 +307,7 @@ class VendureOrders:
                 build.order_id = None
         self._cancel_carts(unpaid, params)
 
-    def _cancel_carts(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
+    def _cancel_carts(self, builds: list[OrderBuild], params: dict[str, str] | None) -> None:
         """Orders left in ArrangingPayment would become their customers' shopping carts: cancel them."""
         if not builds:
             return
@@ -327,7 +320,7 @@ class VendureOrders:
                          "{ ... on Order { id } ... on OrderStateTransitionError { errorCode message } }")
                       for order_id in ids if order_id in carts], params=params, retry_safe=True)
 
-    def _order_fulfillments(self, builds: list[_OrderBuild], params: dict[str, str] | None) -> None:
+    def _order_fulfillments(self, builds: list[OrderBuild], params: dict[str, str] | None) -> None:
         ops = []
         for build in builds:
             shipment = build.item.shipments[0] if build.item.shipments else None
@@ -355,103 +348,8 @@ class VendureOrders:
             if error:
                 op.key.warn(f"Its shipment could not be marked {op.args['state'][1]}: {error}")
 
-    def _update_order(self, target_id: str, item: Canonical, fields: list[str] | None) -> WriteResult:
-        """A Draft (an import interrupted before it left Draft, or a pending order) is rebuilt from `item`; a
-        placed order only moves forward to `item.status` (payment, fulfillment, cancellation)."""
-        assert isinstance(item, Order)
-        self._require_plugin()
-        data = self._query("query One($id: ID!) { order(id: $id) { id state lines { id quantity } "
-                           "fulfillments { id state } payments { state } } }", {"id": target_id})
-        raw = data.get("order")
-        if not isinstance(raw, dict):
-            return WriteResult(source_id=item.source_id, error=f"Order {target_id} does not exist on Vendure.")
-        state = str(raw.get("state"))
-        build = _OrderBuild(item)
-        build.order_id = target_id
-        build.existing = True  # never deleted here: the id map points at it
-        build.result.target_id = target_id
-        if state == "Draft" and fields is None:
-            shipping_method, _ = self._order_prerequisites()
-            remove = [Op("removeDraftOrderLine", {"orderId": ("ID!", target_id),
-                                                  "orderLineId": ("ID!", str(line["id"]))},
-                         "{ ... on Order { id } " + ERROR_RESULT + " }") for line in raw.get("lines") or []]
-            for _, error in self._mutate(remove):
-                if error:
-                    return WriteResult(source_id=item.source_id, error=error)
-            self._prepare_orders([build])
-            if not build.result.error:
-                self._build_orders([build], shipping_method)
-            if build.result.error:
-                return WriteResult(source_id=item.source_id, error=build.result.error)
-            build.result.target_id = target_id
-            return build.result
-        wanted = item.status
-        if wanted == state or (fields is not None and "status" not in fields):
-            return build.result
-        if wanted not in WRITABLE_STATES:
-            return WriteResult(source_id=item.source_id, error=f"Vendure's Admin API cannot put an order in the state "
-                                                               f"{wanted!r}.")
-        build.line_ids = [(str(line["id"]), int(line["quantity"])) for line in raw.get("lines") or []]
-        ops: list[Op] = []
-        if state in ("Draft", "ArrangingPayment") and wanted != "Draft":
-            # A pending import (or one interrupted between its states) goes the rest of the way, as on create.
-            if state == "ArrangingPayment":
-                build.placed = True
-                ops = self._states_ops(build, skip_arranging=True)
-            else:
-                ops = self._states_ops(build)
-            self._apply_states(ops, None)
-            if build.fulfil and not build.result.error:
-                self._order_fulfillments([build], None)
-        elif wanted == "Cancelled":
-            (_, error), = self._mutate([Op("cancelOrder", {"input": ("CancelOrderInput!", {
-                "orderId": target_id, "cancelShipping": True, "reason": "Cancelled on the source store"})},
-                "{ ... on Order { id state } " + ERROR_RESULT + " }")])
-            if error:
-                build.fail(error)
-        elif state == "PaymentSettled" and wanted in ("Shipped", "Delivered"):
-            self._order_fulfillments([build], None)
-        elif state == "Shipped" and wanted == "Delivered":
-            ops = [Op("transitionFulfillmentToState", {"id": ("ID!", str(f["id"])), "state": ("String!", "Delivered")},
-                      "{ ... on Fulfillment { id } " + ERROR_RESULT + " }")
-                   for f in raw.get("fulfillments") or [] if f.get("state") == "Shipped"]
-            for _, error in self._mutate(ops):
-                if error:
-                    build.fail(error)
-        else:
-            build.fail(f"Vendure cannot move an order from {state} to {wanted} through its Admin API.")
-        if build.result.error:
-            return WriteResult(source_id=item.source_id, error=build.result.error)
-        return build.result
 
-    def _delete_orders(self, target_ids: list[str]) -> list[WriteResult]:
-        states: dict[str, str] = {}
-        for start in range(0, len(target_ids), MAX_TAKE):
-            chunk = [str(i) for i in target_ids[start:start + MAX_TAKE]]
-            data = self._query("query States($options: OrderListOptions) { orders(options: $options) { items { id "
-                               "state } } }", {"options": {"take": MAX_TAKE, "filter": {"id": {"in": chunk}}}})
-            states.update({str(o["id"]): str(o["state"]) for o in (data.get("orders") or {}).get("items") or []})
-        drafts = [i for i in target_ids if states.get(str(i)) == "Draft"]
-        ops = [Op("deleteDraftOrder", {"orderId": ("ID!", str(i))}, "{ result message }", key=i) for i in drafts]
-        refused = {op.key: error or str((value or {}).get("message") or "")
-                   for op, (value, error) in zip(ops, self._mutate(ops, retry_safe=True), strict=True)
-                   if error or (value or {}).get("result") == "NOT_DELETED"}
-        results = []
-        for target_id in target_ids:
-            state = states.get(str(target_id))
-            if state is None:
-                results.append(WriteResult(source_id=target_id, target_id=target_id))  # already gone
-            elif state != "Draft":
-                results.append(WriteResult(source_id=target_id, error=f"Vendure cannot delete a placed order (order "
-                                           f"{target_id} is {state}); cancel it in the Vendure admin instead."))
-            elif target_id in refused:
-                results.append(WriteResult(source_id=target_id, error=refused[target_id]))
-            else:
-                results.append(WriteResult(source_id=target_id, target_id=target_id))
-        return results
-
-
-class _OrderBuild:
+class OrderBuild:
     """One order on its way through the draft-order flow."""
 
     def __init__(self, item: Order):
@@ -479,11 +377,3 @@ class _OrderBuild:
 
     def __hash__(self) -> int:
         return id(self)
-
-
-
-def country_hint(error: str) -> str:
-    if "country" in error.lower():
-        return " (add the country in Vendure: Settings → Countries, and to a zone)"
-    return ""
-
