@@ -1,5 +1,13 @@
+import os
+
+import hypothesis
 import pytest
 from django.conf import settings
+
+# Under CI every property test draws the same examples each run: CI is a gate, exploration happens locally.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.worker"]
 

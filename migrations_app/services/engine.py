@@ -680,20 +680,17 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             to_create.append((item, transformed))
 
     if suspects:
+        # Found on the target: the write happened before the crash. It is this run's creation like any
+        # other (counted, reported as a change, its deferred references resolved), committed with the page.
         found = ctx.target.find_by_natural_keys(entity, [key for _, key, _, _ in suspects])
-        children = {key: _complete_interrupted(ctx, item, transformed, found[key], out)
-                    for _, key, item, transformed in suspects if key in found}
-        with transaction.atomic():
-            for row, key, item, transformed in suspects:
-                if key not in found:
-                    to_create.append((item, transformed))
-                    continue
-                IdMap.objects.filter(pk=row.pk).update(
-                    state=IdMapState.DONE, target_id=found[key], fields_hash=_hash(transformed), run=ctx.run,
-                    updated_at=_now(),
-                    synced=baseline(entity, transformed, ctx.target.capabilities.updatable_fields.get(entity, ())))
-                _save_children(ctx, children[key])
-                out.created += 1
+        for _, key, item, transformed in suspects:
+            if key not in found:
+                to_create.append((item, transformed))
+                continue
+            children = _complete_interrupted(ctx, item, transformed, found[key], out)
+            result = WriteResult(source_id=item.source_id, target_id=found[key], children=children)
+            out.results.append(((item, transformed), result))
+            _tally(out, item, result, created=True)
 
     for row, item, transformed in rewrites:
         result = ctx.target.update(entity, row.target_id, transformed)

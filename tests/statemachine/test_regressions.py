@@ -55,3 +55,17 @@ def test_remigration_in_place_deletes_a_variation_the_source_deleted(scenario_fa
     source = snapshot(s.migration.source_store).records["products"][str(product["id"])]
     target = snapshot(s.migration.target_store).records["products"][_target_id(s, "products", product["id"])]
     assert target["variants"] == source["variants"]
+
+
+@pytest.mark.parametrize("pair", ["woo", "shopify"])
+def test_a_smart_update_killed_after_creating_an_order_reports_the_creation(scenario_factory, pair):
+    """Found by the machine in CI (Woo -> Shopify): full migration, a new order on the source, a smart
+    update previewed (it plans to create the order), then applied; the step dies after writing the page
+    and before committing it, the reaper resumes the run. The order is on the target, yet the resumed run
+    recorded no change for it: the report said nothing happened where the preview promised a creation."""
+    s = scenario_factory(pair)
+    full = s.run(RunKind.FULL)
+    assert full.status == "completed", (full.status, full.error_message)
+    s.source_order(0, 14, "create")
+    s.configure({"orders": ["shipments"], "products": ["status"]}, "target")
+    s.preview_then_apply(interrupt="kill", at=1)

@@ -2,8 +2,9 @@
 every run against a model of what the target must hold (see machine.py).
 
 Small profile by default (a few examples of a few steps per pair, part of `make test`); the large one:
-`STATEMACHINE_EXAMPLES=200 STATEMACHINE_STEPS=12 make test PYTEST_ARGS=tests/statemachine`. A failure
-prints the steps; the Hypothesis database under test-artifacts/hypothesis replays it locally."""
+`STATEMACHINE_EXAMPLES=200 STATEMACHINE_STEPS=12 make test PYTEST_ARGS=tests/statemachine`. Under CI the
+sequences are derandomized (the same ones every run, so CI is a gate, not a lottery); elsewhere each run
+draws new ones. A failure prints the steps; the Hypothesis database under test-artifacts/hypothesis replays it locally."""
 import os
 from pathlib import Path
 
@@ -31,7 +32,9 @@ STEPS = int(os.environ.get("STATEMACHINE_STEPS", "8"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "hypothesis"
 
 PROFILE = settings(
-    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=False,
+    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
+    # CI replays the same sequences each time (a gate); exploring new ones is local, with the large profile.
+    derandomize=bool(os.environ.get("CI")),
     database=None if os.environ.get("CI") else DirectoryBasedExampleDatabase(str(ARTIFACTS)),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     report_multiple_bugs=False,
