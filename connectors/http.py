@@ -16,6 +16,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+import requests.adapters
+import requests.auth
+import urllib3
+import urllib3.connection
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import RateLimited, TransientError, UnsafeURLError
 from .ratelimit import RateLimiter, RatePolicy
@@ -55,26 +60,80 @@ def check_url_is_wellformed(url: str) -> None:
 def check_url_is_public(url: str) -> None:
     """Refuse URLs that are malformed or resolve to an address that is not globally routable (private,
     loopback, link-local, shared 100.64/10 with cloud metadata at 100.100.100.200, reserved, multicast,
-    unspecified, and IPv4 addresses mapped into IPv6): the SSRF guard."""
+    unspecified, and IPv4 addresses mapped into IPv6): the SSRF guard, as checked when a store is saved.
+    Requests themselves check the address they connect to (GuardedAdapter), so a name that resolves
+    differently later (DNS rebinding) is caught there."""
     check_url_is_wellformed(url)
     parts = urlsplit(url)
-    host, port = parts.hostname, parts.port
+    public_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), url=url)
+
+
+def public_addresses(host: str, port: int, *, url: str = "") -> list[tuple]:
+    """Resolve `host` once; every address must be globally routable (one that is not refuses them all: a
+    name answering both is an attack or a misconfiguration). Returns getaddrinfo's entries."""
     try:
-        infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80))
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeURLError(f"The host name {host!r} could not be resolved ({exc}).", url=url) from None
+        raise UnsafeURLError(f"The host name {host!r} could not be resolved ({exc}).", url=url or host) from None
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         mapped = getattr(address, "ipv4_mapped", None)
         if not address.is_global or address.is_multicast or (mapped is not None and not mapped.is_global):
             raise UnsafeURLError(
                 f"{host} resolves to {address}, a private or local address this service may not call.",
-                url=url,
+                url=url or host,
             )
+    return infos
+
+
+class _GuardedConnectionMixin:
+    """Resolves the host once, checks every address, and connects to a checked address: the address
+    checked is the address used. TLS still verifies and sends SNI for the host name (self.host)."""
+
+    def _new_conn(self):
+        infos = public_addresses(self._dns_host, self.port, url=f"{self.host}:{self.port}")
+        host, last = self._dns_host, None
+        try:
+            for info in infos:
+                self._dns_host = str(info[4][0])
+                try:
+                    return super()._new_conn()
+                except (NewConnectionError, ConnectTimeoutError) as exc:
+                    last = exc
+            raise last
+        finally:
+            self._dns_host = host
+
+
+class _GuardedHTTPConnection(_GuardedConnectionMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter whose connections may only reach globally routable addresses."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
 
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+# What a request keeps when a redirect leads to another origin (scheme, host or port): nothing that could
+# carry a credential (Authorization, X-Shopify-Access-Token, X-Auth-Token, cookies, query keys ...).
+CROSS_ORIGIN_HEADERS = frozenset({"accept", "accept-language", "content-type", "user-agent"})
 
 
 @dataclass
@@ -102,21 +161,19 @@ class HttpClient:
         self.stats = HttpStats()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
-        self._checked_hosts: set[str] = set()
+        if not allow_private:
+            adapter = GuardedAdapter()
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
 
     def close(self) -> None:
         self.session.close()
 
     def _guard(self, url: str) -> None:
-        if self.allow_private:
-            return
-        try:
-            host = urlsplit(url).netloc
-        except ValueError:
-            host = url
-        if host not in self._checked_hosts:
-            check_url_is_public(url)
-            self._checked_hosts.add(host)
+        """Refuse a malformed or non-http(s) URL before anything is sent; where private addresses are
+        refused, the address itself is checked when the connection is made (GuardedAdapter)."""
+        if not self.allow_private:
+            check_url_is_wellformed(url)
 
     def _backoff(self, attempt: int) -> float:
         # Full jitter: a random wait up to the exponential ceiling, capped.
@@ -194,27 +251,49 @@ class HttpClient:
                              url=mask_url(url))
 
     def _send(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
-        """One request; where private addresses are refused, redirects are followed here, each hop checked by
-        the SSRF guard before it is requested (requests would follow them unchecked)."""
-        if self.allow_private or kwargs.get("allow_redirects") is False:
+        """One request. Redirects are followed here, never by requests: at most MAX_REDIRECTS hops, each
+        checked by the guard, and a hop to another origin carries no credential (no auth, cookies, query
+        parameters or headers beyond CROSS_ORIGIN_HEADERS)."""
+        if kwargs.get("allow_redirects") is False:
             return self.session.request(method, url, **kwargs)
-        response = self.session.request(method, url, **{**kwargs, "allow_redirects": False})
+        kwargs = {**kwargs, "allow_redirects": False}
+        origin = _origin(url)
+        response = self.session.request(method, url, **kwargs)
         for _ in range(MAX_REDIRECTS):
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or not location:
                 return response
-            url = urljoin(url, location)
+            url = urljoin(response.url or url, location)
             self._guard(url)
+            kwargs.pop("params", None)  # the Location is the whole next URL
             if response.status_code == 303 or (response.status_code in (301, 302) and method.upper() == "POST"):
                 method = "GET"
                 kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json", "files")}
+            if _origin(url) != origin:
+                kwargs = {k: v for k, v in kwargs.items() if k not in ("auth", "cookies")}
+                kwargs["headers"] = {k: v for k, v in (kwargs.get("headers") or {}).items()
+                                     if k.lower() in CROSS_ORIGIN_HEADERS}
+                kwargs["auth"] = _NoAuth()
             response.close()
-            response = self.session.request(method, url, **{**kwargs, "allow_redirects": False})
+            response = self.session.request(method, url, **kwargs)
         raise UnsafeURLError(f"More than {MAX_REDIRECTS} redirects from {mask_url(url)}.", url=mask_url(url))
 
     def _sleep(self, seconds: float) -> None:
         self.stats.waited_seconds += seconds
         time.sleep(seconds)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80)
+
+
+class _NoAuth(requests.auth.AuthBase):
+    """No credentials at all: overrides the session's auth and the .netrc lookup requests would do."""
+
+    def __call__(self, request):
+        request.headers.pop("Authorization", None)
+        return request
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

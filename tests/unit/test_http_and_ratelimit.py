@@ -1,4 +1,5 @@
 """HttpClient against a real local HTTP server; rate limiter against real Redis."""
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,9 +15,11 @@ from connectors.ratelimit import LocalRateLimiter, RatePolicy, RedisRateLimiter
 class Script(BaseHTTPRequestHandler):
     answers: list[tuple[int, dict]] = []
     seen: list[str] = []
+    headers_seen: list[dict] = []
 
     def do_GET(self):  # noqa: N802
         type(self).seen.append(self.path)
+        type(self).headers_seen.append({k.lower(): v for k, v in self.headers.items()})
         status, headers = type(self).answers.pop(0) if type(self).answers else (200, {})
         self.send_response(status)
         for k, v in headers.items():
@@ -35,7 +38,7 @@ def server():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Script)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    Script.answers, Script.seen = [], []
+    Script.answers, Script.seen, Script.headers_seen = [], [], []
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
 
@@ -150,9 +153,9 @@ def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(server
     `localhost` is checked on its own and refused, and never requested."""
     import connectors.http as http
 
-    real = http.check_url_is_public
-    monkeypatch.setattr(http, "check_url_is_public",
-                        lambda url: None if url.startswith(server) else real(url))
+    real = http.public_addresses
+    monkeypatch.setattr(http, "public_addresses", lambda host, port, url="": (
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM) if host == "127.0.0.1" else real(host, port, url=url)))
     port = server.rsplit(":", 1)[1]
     Script.answers = [(302, {"Location": f"http://localhost:{port}/internal"})]
     with pytest.raises(UnsafeURLError, match="private or local"):
@@ -162,3 +165,56 @@ def test_a_redirect_to_a_private_address_is_refused_before_it_is_followed(server
     Script.answers, Script.seen = [(301, {"Location": "/moved"}), (200, {})], []
     assert HttpClient(allow_private=False).request("GET", server + "/start").status_code == 200
     assert Script.seen == ["/start", "/moved"]
+
+    Script.answers, Script.seen = [(302, {"Location": "/again"})] * 7, []
+    with pytest.raises(UnsafeURLError, match="More than 5 redirects"):
+        HttpClient(allow_private=False).request("GET", server + "/start")
+    assert len(Script.seen) == 6
+
+
+def test_the_address_checked_is_the_address_connected_to(monkeypatch):
+    """DNS rebinding: a name that first resolves to a public address, then to 127.0.0.1. The guard must
+    connect to the address it checked, never resolve again and reach the private one."""
+    import urllib3.util.connection
+
+    answers = iter(["93.184.215.14"])
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "rebind.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers, "127.0.0.1"), port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    reached = []
+
+    def create_connection(address, *args, **kwargs):
+        reached.append(socket.getaddrinfo(address[0], address[1])[0][4][0])
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    with pytest.raises(TransientError, match="refused"):
+        HttpClient(allow_private=False, max_retries=0).request("GET", "http://rebind.example/wp-json/")
+    assert reached == ["93.184.215.14"]
+
+
+def test_a_redirect_to_another_origin_carries_no_credentials(server):
+    """A store that redirects elsewhere (another host name, scheme or port) must not receive the token,
+    the basic auth or the query keys; a redirect on the same origin keeps them."""
+    port = server.rsplit(":", 1)[1]
+    secret_headers = {"X-Shopify-Access-Token": "shpat_secret", "X-Auth-Token": "bc_secret",
+                      "Accept": "application/json"}
+    Script.answers = [(302, {"Location": f"http://localhost:{port}/elsewhere"}), (200, {})]
+    HttpClient().request("GET", server + "/start", headers=secret_headers, auth=("ck_key", "cs_secret"),
+                         params={"consumer_key": "ck_key", "consumer_secret": "cs_secret"})
+    first, second = Script.headers_seen
+    assert first["x-shopify-access-token"] == "shpat_secret" and "authorization" in first
+    assert "consumer_secret=cs_secret" in Script.seen[0]
+    assert Script.seen[1] == "/elsewhere"
+    assert not {"x-shopify-access-token", "x-auth-token", "authorization", "cookie"} & set(second), second
+    assert second["accept"] == "application/json"
+
+    Script.answers, Script.seen, Script.headers_seen = [(307, {"Location": "/same"}), (200, {})], [], []
+    HttpClient().request("GET", server + "/start", headers=secret_headers, auth=("ck_key", "cs_secret"))
+    assert Script.headers_seen[1]["x-shopify-access-token"] == "shpat_secret"
+    assert "authorization" in Script.headers_seen[1]
