@@ -1,6 +1,6 @@
 """API error rendering: one JSON shape for every failure a client can act on.
 
-- Invalid input (serializer errors and the services' `ValidationFailed`): 400
+- Invalid input (serializer errors, the services' `ValidationFailed`, a body that is not JSON): 400
   `{"detail": "...", "errors": {"field": ["message", ...]}}`; nested fields are dotted (`credentials.consumer_key`).
 - `ApplicationError`: 400 `{"detail": "...", "field": "..."}` (`field` only when the service named one); 409 when
   the error is about a run that is already active (`{"detail", "field", "run_id"}`) or when the view marked it a
@@ -76,6 +76,10 @@ def exception_handler(exc, context):
         return Response(
             {"detail": INVALID_INPUT, "errors": flatten_errors(exc.detail)}, status=status.HTTP_400_BAD_REQUEST
         )
+    if isinstance(exc, exceptions.ParseError):
+        # Every 400 has the same shape: the body itself is the field at fault.
+        return Response({"detail": "The request body could not be read.", "errors": {"body": [str(exc.detail)]}},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         # Same answer for "does not exist" and "belongs to another organization", without naming the model.
         exc = exceptions.NotFound()

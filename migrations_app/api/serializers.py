@@ -22,6 +22,43 @@ def inline_choice_field(choices: list[tuple[str, str]], **kwargs) -> serializers
     return field_class(choices=choices, **kwargs)
 
 
+# --- strict input -----------------------------------------------------------------------------------
+class StrictSerializer(serializers.Serializer):
+    """Input is refused, not ignored, when it names a field the endpoint does not take (a typo, a read-only
+    field such as `paused`): 400 with a message on that field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, f in self.fields.items() if not f.read_only}
+            refused = {key: ["This field is read-only." if key in self.fields else "Unknown field."]
+                       for key in data if key not in writable}
+            if refused:
+                raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string: a number, boolean or object is refused instead of turned into text."""
+
+    default_error_messages = {"invalid": "Expected a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false: "maybe", "yes", 1 are refused."""
+
+    default_error_messages = {"invalid": "Expected true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 # --- errors (for the schema) ----------------------------------------------------------------------
 
 
@@ -81,11 +118,11 @@ class ConnectorSerializer(serializers.Serializer):
 # --- stores ---------------------------------------------------------------------------------------
 
 
-class StoreCreateInputSerializer(serializers.Serializer):
-    platform = serializers.CharField(help_text="A platform key from /api/v1/connectors/.")
-    url = serializers.CharField(max_length=500, help_text="The store's home page; https:// is assumed if omitted.")
+class StoreCreateInputSerializer(StrictSerializer):
+    platform = StrictCharField(max_length=50, help_text="A platform key from /api/v1/connectors/.")
+    url = StrictCharField(max_length=500, help_text="The store's home page; https:// is assumed if omitted.")
     credentials = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=True),
+        child=StrictCharField(allow_blank=True, trim_whitespace=True, max_length=2000),
         required=False,
         default=dict,
         write_only=True,
@@ -173,23 +210,24 @@ class OrganizationStoreField(serializers.PrimaryKeyRelatedField):
         return selectors.store_list(organization=self.context["organization"])
 
 
-class MigrationCreateInputSerializer(serializers.Serializer):
+class MigrationCreateInputSerializer(StrictSerializer):
     source_store = OrganizationStoreField(help_text="Id of one of your stores.")
     target_store = OrganizationStoreField(help_text="Id of another of your stores.")
     entities = serializers.ListField(
-        child=serializers.CharField(), allow_empty=True, help_text='Entity types, e.g. ["products", "customers"].'
+        child=StrictCharField(max_length=50), allow_empty=True, max_length=50,
+        help_text='Entity types, e.g. ["products", "customers"].'
     )
     options = serializers.DictField(required=False, default=dict, help_text="Target connector options by key.")
     language_mapping = serializers.DictField(
-        child=serializers.CharField(allow_blank=True), required=False, default=dict,
+        child=StrictCharField(allow_blank=True, max_length=50), required=False, default=dict,
         help_text="Source language -> target language (blank: skip).",
     )
     status_mapping = serializers.DictField(
-        child=serializers.CharField(), required=False, default=dict,
+        child=StrictCharField(max_length=100), required=False, default=dict,
         help_text="Source order status -> target order status.",
     )
     group_mapping = serializers.DictField(
-        child=serializers.CharField(), required=False, default=dict,
+        child=StrictCharField(max_length=100), required=False, default=dict,
         help_text="Source customer group -> target customer group.",
     )
 
@@ -249,27 +287,33 @@ class MigrationSerializer(serializers.ModelSerializer):
 # --- runs -----------------------------------------------------------------------------------------
 
 
-class RunStartInputSerializer(serializers.Serializer):
+class RunParamsSerializer(StrictSerializer):
+    """What a run may change from the migration's settings; each kind takes some (services/plans.py)."""
+
+    entities = serializers.ListField(child=StrictCharField(max_length=50), required=False, max_length=50,
+                                     help_text="remigration, recent: entity types (default: the migration's).")
+    options = serializers.DictField(required=False, help_text="remigration: target options, e.g. clear_target.")
+    language_mapping = serializers.DictField(child=StrictCharField(allow_blank=True, max_length=50), required=False,
+                                             help_text="remigration: source language -> target language.")
+    fields = serializers.DictField(child=serializers.ListField(child=StrictCharField(max_length=100), max_length=100),
+                                   required=False, help_text="smart_update: entity -> fields.")
+    conflict_policy = inline_choice_field([("source", "Source wins"), ("target", "Keep the target's edit")],
+                                          required=False)
+    deletions = inline_choice_field([("ignore", "Leave them"), ("archive", "Archive them")], required=False)
+    preview = StrictBooleanField(required=False, help_text="smart_update: compute the changes, write nothing.")
+
+
+class RunStartInputSerializer(StrictSerializer):
     kind = inline_choice_field(
         [(k.value, k.label) for k in RunKind if k in AVAILABLE_KINDS],
         help_text="demo: a free sample of each entity; full: everything, charged per the quote. After the full "
         "migration: remigration, recent (records new on the source), smart_update (changes only).",
     )
-    params = serializers.JSONField(
-        required=False, default=dict,
+    params = RunParamsSerializer(
+        required=False,
         help_text="remigration: {entities, options, language_mapping}; recent: {entities}; smart_update: "
-        "{fields: {entity: [field]}, conflict_policy: source|target, deletions: ignore|archive, preview: bool} "
-        "(defaults: the migration's smart-update settings).",
+        "{fields, conflict_policy, deletions, preview} (defaults: the migration's smart-update settings).",
     )
-
-    def validate_params(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Expected an object.")
-        allowed = {"entities", "options", "language_mapping", "fields", "conflict_policy", "deletions", "preview"}
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise serializers.ValidationError(f"Unknown parameter(s): {', '.join(unknown)}.")
-        return value
 
 
 class RunWarningSerializer(serializers.Serializer):
@@ -399,11 +443,11 @@ class RunDetailSerializer(RunSerializer):
 
 
 # --- smart update ----------------------------------------------------------------------------------
-class SmartUpdateSerializer(serializers.Serializer):
+class SmartUpdateSerializer(StrictSerializer):
     """A migration's smart-update settings (GET answers the defaults until they are saved)."""
 
     fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
+        child=serializers.ListField(child=StrictCharField(max_length=100), max_length=100),
         help_text="entity -> canonical fields kept in sync; see `catalog` for what can be chosen.",
     )
     conflict_policy = inline_choice_field(
@@ -418,7 +462,7 @@ class SmartUpdateSerializer(serializers.Serializer):
         [("once", "Only when started"), ("hourly", "Hourly"), ("daily", "Daily"), ("weekly", "Weekly"),
          ("interval", "Every interval_seconds")], default="once",
     )
-    interval_seconds = serializers.IntegerField(default=3600, min_value=1)
+    interval_seconds = serializers.IntegerField(default=3600, min_value=1, max_value=366 * 24 * 3600)
     paused = serializers.BooleanField(read_only=True)
     catalog = serializers.SerializerMethodField(help_text="entity -> fields that can be kept in sync.")
     next_run_at = serializers.SerializerMethodField()

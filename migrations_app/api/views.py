@@ -1,6 +1,8 @@
 """REST API, /api/v1/. Each API authenticates, takes the organization from `request.organization`,
 validates input with a serializer, calls one service or selector and renders. Another organization's
 objects are not found (404); errors are rendered by `errors.exception_handler`."""
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -84,7 +86,7 @@ class ConnectorListApi(APIView):
 
 
 class StoreListApi(OrganizationApi):
-    @extend_schema(tags=["stores"], summary="Your stores", responses=StoreSerializer(many=True))
+    @extend_schema(tags=["stores"], summary="Your stores", responses={200: StoreSerializer(many=True), 400: INVALID})
     def get(self, request):
         return self.paginated(selectors.store_list(organization=self.organization), StoreSerializer)
 
@@ -95,6 +97,7 @@ class StoreListApi(OrganizationApi):
         request=StoreCreateInputSerializer,
         responses={201: StoreSerializer, 400: INVALID},
     )
+    @method_decorator(sensitive_variables())  # the credentials, in the request data and the serializer
     def post(self, request):
         data = StoreCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -155,7 +158,8 @@ class StoreCheckApi(OrganizationApi):
 
 
 class MigrationListApi(OrganizationApi):
-    @extend_schema(tags=["migrations"], summary="Your migrations", responses=MigrationSerializer(many=True))
+    @extend_schema(tags=["migrations"], summary="Your migrations",
+                   responses={200: MigrationSerializer(many=True), 400: INVALID})
     def get(self, request):
         migrations = selectors.migration_list(organization=self.organization).prefetch_related("runs")
         return self.paginated(migrations, MigrationSerializer, context_for_page=lambda rows: {
@@ -184,7 +188,8 @@ class MigrationDetailApi(OrganizationApi):
 
 class MigrationRunListApi(OrganizationApi):
     @extend_schema(
-        tags=["runs"], summary="Runs of a migration", responses={200: RunSerializer(many=True), 404: NOT_FOUND}
+        tags=["runs"], summary="Runs of a migration",
+        responses={200: RunSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
     )
     def get(self, request, migration_id):
         migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
@@ -208,7 +213,7 @@ class MigrationRunListApi(OrganizationApi):
         data = RunStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run = run_start(migration=migration, kind=data.validated_data["kind"], user=request.user,
-                        params=data.validated_data.get("params") or None)
+                        params=dict(data.validated_data.get("params") or {}) or None)
         return Response(RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
@@ -253,7 +258,8 @@ class MigrationSmartUpdatePreviewApi(OrganizationApi):
 
 
 class RunListApi(OrganizationApi):
-    @extend_schema(tags=["runs"], summary="Your runs, newest first", responses=RunSerializer(many=True))
+    @extend_schema(tags=["runs"], summary="Your runs, newest first",
+                   responses={200: RunSerializer(many=True), 400: INVALID})
     def get(self, request):
         return self.paginated(selectors.run_list(organization=self.organization), RunSerializer)
 
@@ -275,7 +281,7 @@ class RunErrorListApi(OrganizationApi):
     @extend_schema(
         tags=["runs"],
         summary="Records a run could not migrate, and why",
-        responses={200: RecordErrorFullSerializer(many=True), 404: NOT_FOUND},
+        responses={200: RecordErrorFullSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
     )
     def get(self, request, run_id):
         run = selectors.run_get(organization=self.organization, run_id=run_id)
@@ -284,7 +290,7 @@ class RunErrorListApi(OrganizationApi):
 
 class RunChangeListApi(OrganizationApi):
     @extend_schema(tags=["runs"], summary="What a smart update changed (or its preview would change)",
-                   responses={200: ChangeSerializer(many=True), 404: NOT_FOUND})
+                   responses={200: ChangeSerializer(many=True), 400: INVALID, 404: NOT_FOUND})
     def get(self, request, run_id):
         run = selectors.run_get(organization=self.organization, run_id=run_id)
         return self.paginated(selectors.run_changes(run=run), ChangeSerializer)

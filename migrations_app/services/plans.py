@@ -44,8 +44,10 @@ def _source_counts(migration: StoreMigration) -> dict[str, int]:
 
 
 def _entities(migration: StoreMigration, wanted) -> list[str]:
-    if not wanted:
+    if wanted is None or wanted == []:
         return list(migration.entities)
+    if not isinstance(wanted, list) or not all(isinstance(e, str) for e in wanted):
+        raise ValidationFailed({"entities": ['Expected a list of entity types, e.g. ["products", "orders"].']})
     unknown = [e for e in wanted if e not in migration.entities]
     if unknown:
         raise ValidationFailed({"entities": [f"{', '.join(map(str, unknown))} not part of this migration "

@@ -1,6 +1,7 @@
 """Creating and configuring a migration: what the wizard, the API and the admin all call."""
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Organization
 from connectors.entities import ENTITY_ORDER, EntityType
@@ -34,6 +35,10 @@ def options_clean(*, target_cls, options: dict | None, errors: dict[str, list[st
     are added to `errors["options"]`."""
     declared = {o.key: o for o in target_cls.option_fields}
     clean = {key: (base or {}).get(key, o.default) for key, o in declared.items()}
+    if options is not None and not isinstance(options, dict):
+        errors.setdefault("options", []).append('Expected an object of option keys and values, e.g. '
+                                                '{"clear_target": true}.')
+        return clean
     for key, value in (options or {}).items():
         option = declared.get(key)
         if option is None:
@@ -148,6 +153,7 @@ def migration_quote(*, migration: StoreMigration) -> dict:
 def _draft_get_or_create(*, organization: Organization, user, wizard_key: str) -> StoreMigration:
     """The draft this wizard form started, or a new one. The form's one-time key makes a double submit
     (two quick clicks, a resent POST) land on the same draft instead of creating two."""
+    wizard_key = (wizard_key or "")[:64]  # saved and looked up alike (the column holds 64 characters)
     if wizard_key:
         found = StoreMigration.objects.filter(organization=organization, wizard_key=wizard_key).first()
         if found:
@@ -155,13 +161,14 @@ def _draft_get_or_create(*, organization: Organization, user, wizard_key: str) -
     try:
         with transaction.atomic():
             return StoreMigration.objects.create(
-                organization=organization, state=MigrationState.DRAFT, wizard_key=wizard_key[:64],
+                organization=organization, state=MigrationState.DRAFT, wizard_key=wizard_key,
                 created_by=user if getattr(user, "is_authenticated", False) else None,
             )
     except IntegrityError:
         return StoreMigration.objects.get(organization=organization, wizard_key=wizard_key)
 
 
+@sensitive_variables("credentials")
 def migration_setup_side(*, organization: Organization, user, migration: StoreMigration | None,
                          wizard_key: str = "", side: str, platform: str, url: str,
                          credentials: dict[str, str]) -> tuple[StoreMigration, Store]:
@@ -185,6 +192,7 @@ def migration_setup_side(*, organization: Organization, user, migration: StoreMi
     return migration, store
 
 
+@sensitive_variables("credentials")
 def _setup_store(*, organization, migration: StoreMigration, side: str, platform: str, url: str,
                  credentials: dict[str, str]) -> Store:
     if MigrationRun.objects.filter(migration=migration, status__in=ACTIVE_RUN_STATUSES).exists():

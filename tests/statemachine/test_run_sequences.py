@@ -4,7 +4,8 @@ every run against a model of what the target must hold (see machine.py).
 Small profile by default (a few examples of a few steps per pair, part of `make test`); the large one:
 `STATEMACHINE_EXAMPLES=200 STATEMACHINE_STEPS=12 make test PYTEST_ARGS=tests/statemachine`. Under CI the
 sequences are derandomized (the same ones every run, so CI is a gate, not a lottery); elsewhere each run
-draws new ones. A failure prints the steps; the Hypothesis database under test-artifacts/hypothesis replays it locally."""
+draws new ones. A failure prints the steps; the Hypothesis database under test-artifacts/hypothesis replays
+it locally."""
 import os
 from pathlib import Path
 
