@@ -24,6 +24,7 @@ install-test: $(VENV)/.installed-test
 ## run: web + worker + beat + sandbox stores on SQLite and a filesystem broker (no servers needed)
 run: install
 	DJANGO_SETTINGS_MODULE=migrator.settings.local $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=migrator.settings.local $(BIN)/python manage.py createcachetable
 	DJANGO_SETTINGS_MODULE=migrator.settings.local $(BIN)/python manage.py bootstrap_demo
 	DJANGO_SETTINGS_MODULE=migrator.settings.local $(BIN)/honcho start -f Procfile
 

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .errors import AccountError, NotAllowed
+from .errors import AccountError, InvitationNotForUser, NotAllowed
 from .keys import key_generate, key_hash
 from .models import ApiToken, Invitation, Membership, Organization
 
@@ -167,20 +167,41 @@ def invitation_revoke(*, organization: Organization, actor, invitation_id: int) 
     return invitation
 
 
-def user_has_email(*, user, email: str) -> bool:
-    """Whether `email` (any case) is the user's email or one of the user's verified addresses."""
-    if (user.email or "").lower() == email.lower():
-        return True
+def email_masked(email: str) -> str:
+    """Enough of an address to recognise it, not to learn it: 'a…@example.com'."""
+    local, _, domain = (email or "").partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
+
+
+def user_has_verified_email(*, user, email: str) -> bool:
+    """Whether `email` (any case) is one of the user's verified addresses."""
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
+def _require_invited_address(*, user, invitation: Invitation) -> None:
+    """The invitation belongs to whoever proved the invited address: a verified address of `user`."""
+    if user_has_verified_email(user=user, email=invitation.email):
+        return
+    if (user.email or "").lower() == invitation.email.lower() or EmailAddress.objects.filter(
+        user=user, email__iexact=invitation.email
+    ).exists():
+        raise InvitationNotForUser(
+            f"This invitation was sent to {invitation.email}: verify that address first, then open the invitation "
+            "link again.",
+            unverified=True,
+        )
+    raise InvitationNotForUser(
+        f"This invitation was sent to {email_masked(invitation.email)}; sign in with that address to accept it."
+    )
+
+
 @transaction.atomic
-def invitation_accept(*, token: str, user, require_email_match: bool = False) -> Membership:
+def invitation_accept(*, token: str, user) -> Membership:
     """Make `user` a member of the organization the invitation link `token` is for.
 
-    With `require_email_match` (accepting automatically after a sign-up or log-in), the invitation must have been
-    sent to one of the user's addresses. Accepting again by someone who is already a member returns the
-    membership (a double submit is harmless); an existing role is kept."""
+    The invitation is bound to the invited address: `user` must have verified it (any case), otherwise
+    `InvitationNotForUser` (the link alone is no proof: it can be forwarded). Accepting again by someone who is
+    already a member returns the membership (a double submit is harmless); an existing role is kept."""
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("organization")
@@ -196,11 +217,7 @@ def invitation_accept(*, token: str, user, require_email_match: bool = False) ->
         raise AccountError("This invitation has already been used.")
     if invitation.is_expired:
         raise AccountError("This invitation has expired: ask the organization's owner to invite you again.")
-    if require_email_match and not user_has_email(user=user, email=invitation.email):
-        raise AccountError(
-            f"This invitation was sent to {invitation.email}, not to {user.email}: open the invitation link again "
-            "to join with this account."
-        )
+    _require_invited_address(user=user, invitation=invitation)
     if membership is None:
         membership = Membership.objects.create(organization=invitation.organization, user=user,
                                                role=Membership.Role.MEMBER)

@@ -19,13 +19,13 @@ def pending_invitation_remember(request, *, token: str) -> None:
 
 
 def pending_invitation_accept(request, *, user) -> None:
-    """After a sign-up or log-in: accept the invitation remembered in the session if it was sent to one of the
-    user's addresses, and switch to its organization. Either way the session forgets it."""
+    """After a sign-up or log-in: accept the invitation remembered in the session if it was sent to a verified
+    address of the user, and switch to its organization. Either way the session forgets it."""
     token = request.session.pop(INVITATION_SESSION_KEY, None)
     if not token:
         return
     try:
-        membership = invitation_accept(token=token, user=user, require_email_match=True)
+        membership = invitation_accept(token=token, user=user)
     except AccountError as exc:
         messages.warning(request, exc.message)
         return

@@ -11,15 +11,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .errors import AccountError, NotAllowed
+from .errors import AccountError, InvitationNotForUser, NotAllowed
 from .forms import ApiTokenForm, InviteForm, OrganizationForm, OrganizationSwitchForm, ProfileForm
 from .models import Membership
 from .session import INVITATION_SESSION_KEY, active_organization_set, pending_invitation_remember
-
-NEW_TOKEN_SESSION_KEY = "accounts_new_api_token"
 
 
 def _organization(request):
@@ -50,11 +50,6 @@ def _account_page(request, **forms):
     organization = _organization(request)
     membership = selectors.membership_get(organization=organization, user=user)
     is_owner = membership is not None and membership.role == Membership.Role.OWNER
-    tokens = list(selectors.api_token_list(organization=organization, user=user))
-    # The full key of a token created by the previous request: shown once, then forgotten.
-    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
-    if new_token and not any(token.pk == new_token.get("id") for token in tokens):
-        new_token = None
     context = {
         "nav": "account",
         "organization": organization,
@@ -63,8 +58,8 @@ def _account_page(request, **forms):
         "organizations": list(selectors.organization_list_for_user(user=user)),
         "members": selectors.membership_list(organization=organization),
         "invitations": list(selectors.invitation_list_open(organization=organization)) if is_owner else [],
-        "tokens": tokens,
-        "new_token": new_token,
+        "tokens": list(selectors.api_token_list(organization=organization, user=user)),
+        "new_token": None,
         "profile_form": ProfileForm(initial={"first_name": user.first_name, "last_name": user.last_name}),
         "organization_form": OrganizationForm(initial={"name": organization.name}),
         "invite_form": InviteForm(),
@@ -175,6 +170,7 @@ def invitation_revoke(request, invitation_id: int):
 
 @login_required
 @require_POST
+@sensitive_variables("key", "response")
 def api_token_create(request):
     organization = _organization(request)
     form = ApiTokenForm(request.POST)
@@ -187,8 +183,11 @@ def api_token_create(request):
         except AccountError as exc:
             _form_error(form, exc)
         else:
-            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "name": token.name, "key": key}
-            return _back("tokens")
+            # The key is shown once, in the answer to this POST: it is stored nowhere (not in the session
+            # either), and the answer is not cached.
+            response = _account_page(request, new_token={"id": token.pk, "name": token.name, "key": key})
+            add_never_cache_headers(response)
+            return response
     return _account_page(request, token_form=form)
 
 
@@ -204,10 +203,11 @@ def api_token_revoke(request, token_id: int):
 def invitation_accept(request, token: str):
     """The link of an invitation email.
 
-    Logged in: GET joins right away if the invitation was sent to one of the user's addresses (the unguessable
-    token is the proof), otherwise the page asks to confirm with a POST. Not logged in: the token is remembered in
-    the session and the page sends to sign-up or log-in; the adapter accepts it after that if the addresses match
-    (and sign-up with the invited address needs no separate verification: the link proved it)."""
+    Logged in: the link joins right away if the invitation was sent to a verified address of the user; any other
+    account gets a page saying why not (403): the invitation is bound to the invited address, and a forwarded link
+    is no proof. Not logged in: the token is remembered in the session and the page sends to sign-up or log-in;
+    the adapter accepts it after that if the addresses match (and sign-up with the invited address needs no
+    separate verification: the link proved it)."""
     invitation = selectors.invitation_get_by_token(token=token)
     if invitation is None or invitation.revoked_at is not None:
         return render(request, "accounts/invitation.html", {"state": "invalid"}, status=404)
@@ -228,11 +228,13 @@ def invitation_accept(request, token: str):
             "state": "anonymous", "invitation": invitation, "next": request.path,
             "has_account": selectors.user_exists_with_email(email=invitation.email),
         })
-    email_matches = services.user_has_email(user=user, email=invitation.email)
-    if request.method == "GET" and not email_matches:
-        return render(request, "accounts/invitation.html", {"state": "confirm", "invitation": invitation})
     try:
         membership = services.invitation_accept(token=token, user=user)
+    except InvitationNotForUser as exc:
+        return render(request, "accounts/invitation.html", {
+            "state": "unverified" if exc.unverified else "other_account", "invitation": invitation,
+            "message": exc.message, "masked_email": services.email_masked(invitation.email), "next": request.path,
+        }, status=403)
     except AccountError as exc:
         messages.error(request, exc.message)
         return _back()

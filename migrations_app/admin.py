@@ -35,7 +35,7 @@ from .services.stores import store_check
 def _pretty_json(value) -> str:
     if not value:
         return "—"
-    return format_html("<pre style='margin:0'>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
 class UUIDSearchMixin:

@@ -51,6 +51,16 @@ class MigrationTask(TenantTask):
     binds = "migration"
 
 
+# Delivery (docs/runs.md, "Recovery"). The engine's tasks are idempotent (status claims, the entity lease, the
+# id map), so they are acknowledged late: `acks_late` acknowledges a message when the task returns, not when
+# it starts, and `reject_on_worker_lost` puts it back on the queue at once when the pool process running it
+# dies while the worker itself lives on (the hard time limit, the OOM killer). A worker killed whole (SIGKILL,
+# a lost machine) leaves the message unacknowledged: Redis hands it out again only after the visibility
+# timeout (CELERY_VISIBILITY_TIMEOUT, 600 s); the filesystem broker of `make run` deleted it when it was
+# fetched, so it is simply gone. Recovery therefore never waits for redelivery: the step's lease lapses
+# when its heartbeat stops and the reaper queues the entity again (a redelivered copy finds the lease
+# taken, or the entity done, and does nothing).
+
 @shared_task(base=TenantTask, name="migrations.run_advance", acks_late=True, reject_on_worker_lost=True)
 def run_advance_task(run_id: str) -> None:
     engine.run_advance(run_id=run_id)
@@ -60,7 +70,8 @@ def run_advance_task(run_id: str) -> None:
              max_retries=MAX_STEP_RETRIES)
 def entity_step_task(self, run_id: str, entity: str) -> str:
     try:
-        return engine.entity_step(run_id=run_id, entity=entity, owner=self.request.id)
+        # The lease names this task and the worker process running it (<task id>@<host>:<pid>).
+        return engine.entity_step(run_id=run_id, entity=entity, owner=engine.lease_owner_id(self.request.id))
     except SoftTimeLimitExceeded:
         # The lease was released; continue in a fresh task from the last committed checkpoint.
         entity_step_task.apply_async(args=[run_id, entity], countdown=1)
@@ -97,6 +108,7 @@ def run_finalize_task(run_id: str) -> None:
 
 @shared_task(name="migrations.runs_reap")
 def runs_reap_task() -> int:
+    """Beat, every MIGRATOR_REAPER_INTERVAL_SECONDS: queue again the entities of dead workers, resume stale runs."""
     return engine.runs_reap()
 
 

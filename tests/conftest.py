@@ -19,3 +19,12 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"Tests need PostgreSQL (DATABASE_URL=postgres://...), got {engine}. Run them with `make test`."
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_cache():
+    """The cache is Redis (shared by processes, as in production) and outlives a test and a run: every test starts
+    with no rate-limit counters (allauth's login and email limits) left by another."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,5 +1,6 @@
 """Building connectors for stores: decrypted credentials, a shared rate limiter, settings-driven HTTP."""
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from connectors.base import Connector
 from connectors.http import HttpClient
@@ -22,6 +23,7 @@ def http_client_for(*, store: Store, connector_cls: type[Connector]) -> HttpClie
     )
 
 
+@sensitive_variables()
 def connector_for(*, store: Store, options: dict | None = None) -> Connector:
     cls = get_connector_class(store.platform)
     return cls(

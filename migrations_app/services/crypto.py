@@ -4,6 +4,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 @cache
@@ -15,13 +16,25 @@ def _current() -> MultiFernet:
     return _fernet(tuple(settings.MIGRATOR_ENCRYPTION_KEYS))
 
 
+class Credentials(dict):
+    """Decrypted store credentials: a plain dict whose repr (tracebacks, the DEBUG page, log lines that print it)
+    shows the field names only, never the values."""
+
+    def __repr__(self) -> str:
+        return f"<Credentials {', '.join(sorted(map(str, self))) or 'empty'}: values hidden>"
+
+    __str__ = __repr__
+
+
+@sensitive_variables()
 def credentials_encrypt(credentials: dict[str, str]) -> str:
     return _current().encrypt(json.dumps(credentials, sort_keys=True).encode()).decode()
 
 
-def credentials_decrypt(token: str) -> dict[str, str]:
+@sensitive_variables()
+def credentials_decrypt(token: str) -> Credentials:
     try:
-        return json.loads(_current().decrypt(token.encode()))
+        return Credentials(json.loads(_current().decrypt(token.encode())))
     except InvalidToken:
         raise RuntimeError(
             "Store credentials cannot be decrypted with the configured MIGRATOR_ENCRYPTION_KEY."

@@ -6,7 +6,10 @@ independent chains run in parallel) -> `verify` (counts and a field-by-field sam
 
 Guarantees, and what gives them:
 - One worker per (run, entity) at a time: a lease on EntityProgress claimed by a conditional UPDATE.
-  The lease outlives CELERY_TASK_TIME_LIMIT, so a holder that is still alive always finishes first.
+  The lease is short (MIGRATOR_LEASE_SECONDS) and kept alive by the holder's heartbeat, a thread of the
+  worker process that renews it every MIGRATOR_LEASE_RENEW_SECONDS while the step works, however slow
+  its pages are. A holder whose heartbeat stops (the process died) loses it within the lease; a holder
+  that comes back after losing it stops before its next page and its commit raises LeaseLost.
 - Nothing created twice: an IdMap row is committed `pending` (with its natural key) before the target
   write and becomes `done` in the same transaction as the progress counters and the new checkpoint.
   After a crash the page is read again from the old checkpoint; its `pending` rows are reconciled with
@@ -14,13 +17,18 @@ Guarantees, and what gives them:
 - A bad record never fails the run: it becomes a RecordError and the run ends `completed_with_errors`.
   A retry run (runs.run_retry_failed) reads only the failed ids (`params["only"]`) with `get`, through
   the same page path, and writes those the target already has again in place (`params["retry_ids"]`).
-- A dead worker is noticed by the heartbeat; the reaper (runs_reap) puts its work back on the queue.
+- A dead worker is noticed by the heartbeat: the reaper (runs_reap, every MIGRATOR_REAPER_INTERVAL_SECONDS)
+  puts an entity whose lease lapsed back on the queue at once, and a run whose heartbeat went stale
+  (work lost between steps) back to work (docs/runs.md, "Recovery").
 """
 from __future__ import annotations
 
 import hashlib
 import itertools
 import logging
+import os
+import socket
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -30,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -143,7 +151,8 @@ def run_finalize(*, run_id) -> None:
         verification = {"preview": True}  # nothing was written: there is nothing to check
     else:
         try:
-            verification = run_verify(run=run)
+            with Heartbeat(run_id=run.pk):  # a long verification is not a dead worker
+                verification = run_verify(run=run)
         except ConnectorError as exc:
             verification = {"error": f"Verification could not finish: {exc}"}
     had_errors = RecordError.objects.filter(run=run).exists()
@@ -171,27 +180,52 @@ def run_finalize(*, run_id) -> None:
 
 
 def runs_reap(*, now=None) -> int:
-    """Put back to work the runs whose heartbeat went stale (their worker died). Returns how many."""
+    """Put back to work what dead workers left (docs/runs.md, "Recovery"). Returns how many runs it touched.
+
+    - An entity whose lease lapsed (its holder's heartbeat stopped for MIGRATOR_LEASE_SECONDS: the worker
+      died) is released and its step queued again at once. The holder, should it come back, finds the
+      lease gone: its heartbeat or its next commit raises LeaseLost before it writes any progress.
+    - A run whose heartbeat is older than MIGRATOR_HEARTBEAT_STALE_SECONDS (no task of it ran for that
+      long: a message lost between two steps, a killed run_advance, clear or finalize) is advanced again
+      and its entities without a lease are queued again (a duplicate step finds the lease taken and stops).
+    A step that is slow but alive keeps its lease: its heartbeat renews it, however long a page takes."""
     now = now or _now()
     stale = now - timedelta(seconds=settings.MIGRATOR_HEARTBEAT_STALE_SECONDS)
-    runs = MigrationRun.objects.filter(
+    lapsed = (EntityProgress.objects.filter(status=EntityStatus.RUNNING, run__status=RunStatus.RUNNING)
+              .exclude(lease_owner="").filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now)))
+    stale_runs = MigrationRun.objects.filter(
         Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
         | Q(status=RunStatus.RUNNING, heartbeat_at__isnull=True)
         | Q(status=RunStatus.QUEUED, created_at__lt=stale)
     )
+    run_ids = set(stale_runs.values_list("pk", flat=True)) | set(lapsed.values_list("run_id", flat=True))
     count = 0
-    for run in runs:
-        count += 1
+    for run in MigrationRun.objects.filter(pk__in=run_ids).order_by("created_at"):
+        is_stale = (run.created_at < stale) if run.status == RunStatus.QUEUED else \
+            (run.heartbeat_at is None or run.heartbeat_at < stale)
+        requeued: list[str] = []
         with transaction.atomic():
             if run.status == RunStatus.RUNNING and run.phase == "migrate":
-                orphans = EntityProgress.objects.filter(run=run, status=EntityStatus.RUNNING).filter(
-                    Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-                )
-                for p in orphans:
-                    _enqueue("entity_step_task", str(run.pk), p.entity)
-            _enqueue("run_advance_task", str(run.pk))
-            MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
-        logger.warning("run %s had a stale heartbeat; resumed", run.pk)
+                for p in EntityProgress.objects.filter(run=run, status=EntityStatus.RUNNING):
+                    if p.lease_owner and (p.lease_until is None or p.lease_until < now):
+                        released = EntityProgress.objects.filter(
+                            Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=p.pk, lease_owner=p.lease_owner,
+                        ).update(lease_owner="", lease_until=None)
+                        if released:  # else its holder renewed it (or someone claimed it) meanwhile
+                            logger.warning("run %s %s: the heartbeat of %s stopped; step queued again",
+                                           run.pk, p.entity, p.lease_owner)
+                            requeued.append(p.entity)
+                    elif is_stale and not p.lease_owner:
+                        requeued.append(p.entity)
+                for entity in requeued:
+                    _enqueue("entity_step_task", str(run.pk), entity)
+            if is_stale:
+                _enqueue("run_advance_task", str(run.pk))
+                MigrationRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
+        if is_stale or requeued:
+            count += 1
+        if is_stale:
+            logger.warning("run %s had a stale heartbeat; resumed", run.pk)
     return count
 
 
@@ -301,6 +335,7 @@ class StepContext:
     language_mapping: dict = field(default_factory=dict)
     # Recent data and smart update read only what changed on the source since this moment.
     since: datetime | None = None
+    heartbeat: Heartbeat | None = None  # the lease holder's liveness (checked before each page)
 
     @property
     def rewrite(self) -> frozenset[str]:
@@ -354,6 +389,81 @@ class LeaseLost(Exception):
     """Another worker took over this entity; this one must stop without writing progress."""
 
 
+def lease_owner_id(task_id: str | None = None) -> str:
+    """Who holds a lease: the task (its Celery id, else a random id) and the process running it
+    (`<task>@<host>:<pid>`, at most 64 characters), so a lease names the worker it belongs to."""
+    task = (task_id or uuid.uuid4().hex)[:36]
+    return f"{task}@{socket.gethostname()[:16]}:{os.getpid()}"[:64]
+
+
+class Heartbeat:
+    """A task's liveness: a daemon thread of the worker process that, every MIGRATOR_LEASE_RENEW_SECONDS,
+    moves the step's lease MIGRATOR_LEASE_SECONDS ahead and the run's heartbeat to now, while the task
+    works (a slow page included). It lives exactly as long as the process: when the worker dies nothing
+    renews the lease, and the reaper queues the entity again once it lapsed (runs_reap).
+
+    `check()` is the holder's own fence, called before each page: it raises LeaseLost when the lease went to
+    someone else, or when it could not be renewed for half its length (the database is unreachable: the
+    reaper may hand it over soon). Without `entity` it only keeps the run's heartbeat (run_finalize)."""
+
+    def __init__(self, *, run_id, entity: str | None = None, owner: str = ""):
+        self.run_id, self.entity, self.owner = run_id, entity, owner
+        self.interval = float(settings.MIGRATOR_LEASE_RENEW_SECONDS)
+        self.lost = False
+        self._renewed = time.monotonic()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Heartbeat:
+        if self.interval > 0:
+            self._thread = threading.Thread(target=self._loop, daemon=True,
+                                            name=f"heartbeat-{self.run_id}-{self.entity or 'run'}")
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=max(5.0, self.interval))
+
+    def check(self) -> None:
+        if self.entity is None:
+            return
+        silent = time.monotonic() - self._renewed
+        if self.lost or (self._thread is not None and silent > settings.MIGRATOR_LEASE_SECONDS / 2):
+            raise LeaseLost()
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    self.beat()
+                except Exception:  # a database hiccup: the next beat tries again; check() fences if it lasts
+                    logger.warning("run %s %s: heartbeat failed", self.run_id, self.entity or "", exc_info=True)
+                    connections.close_all()
+                if self.lost:
+                    return
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def beat(self) -> None:
+        """One renewal (the thread calls it; tests may too)."""
+        now = _now()
+        if self.entity is not None:
+            renewed = EntityProgress.objects.filter(run_id=self.run_id, entity=self.entity,
+                                                    lease_owner=self.owner).update(lease_until=now + _lease_delta())
+            if not renewed:
+                holder = (EntityProgress.objects.filter(run_id=self.run_id, entity=self.entity)
+                          .values_list("lease_owner", flat=True).first())
+                if holder is not None:  # None: the row is not visible here yet (created in an open transaction)
+                    self.lost = True
+                    logger.warning("run %s %s: lease of %s was taken over (now %r); the step stops",
+                                   self.run_id, self.entity, self.owner, holder)
+                    return
+        MigrationRun.objects.filter(pk=self.run_id).update(heartbeat_at=now)
+        self._renewed = time.monotonic()
+
+
 def _claim(run_id, entity: str, owner: str) -> bool:
     now = _now()
     return bool(
@@ -374,9 +484,14 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
     then either finish the entity or queue the next step. Returns what happened, for logs and tests.
 
     Raises connectors.errors.TransientError for the task to retry later (lease released first)."""
-    owner = owner or uuid.uuid4().hex
+    owner = owner or lease_owner_id()
     if not _claim(run_id, entity, owner):
         return "busy"
+    with Heartbeat(run_id=run_id, entity=entity, owner=owner) as heartbeat:
+        return _claimed_step(run_id, entity, owner, heartbeat)
+
+
+def _claimed_step(run_id, entity: str, owner: str, heartbeat: Heartbeat) -> str:
     run = MigrationRun.objects.select_related("migration__source_store", "migration__target_store").get(pk=run_id)
     if run.status != RunStatus.RUNNING or run.cancel_requested:
         _release(run_id, entity, owner)
@@ -392,6 +507,7 @@ def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
         options=options, language_mapping=plan.languages(migration),
         since=_since(run, plan, entity) if plan.reads_changes else None,
         mappings={"status": status_map(migration, source, target), "group": migration.group_mapping or {}},
+        heartbeat=heartbeat,
     )
     try:
         return _step(ctx)
@@ -433,6 +549,8 @@ def _step(ctx: StepContext) -> str:
         pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size,
                                 modified_since=ctx.since)
     for pages_done, page in enumerate(pages, start=1):
+        if ctx.heartbeat is not None:
+            ctx.heartbeat.check()  # a holder that lost its lease writes nothing more
         remaining = None if ctx.limit is None else ctx.limit - processed
         if progress.total is None and page.total is not None:  # a read of changes: its own count
             progress.total = page.total

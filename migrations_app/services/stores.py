@@ -4,6 +4,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Organization
 from connectors.errors import ConnectorError
@@ -41,14 +42,27 @@ def _clean_url(url: str, errors: dict[str, list[str]]) -> str:
     return url
 
 
+MAX_CREDENTIAL_LENGTH = 2000  # real keys, tokens and passwords are far shorter
+
+
+@sensitive_variables()
 def _clean_credentials(cls, credentials: dict, errors: dict[str, list[str]], *,
                        keep: dict[str, str] | None = None) -> dict[str, str]:
-    """Declared fields only, stripped. A blank field keeps the value in `keep` (the saved one), if any."""
+    """The connector's declared fields, stripped; another key is refused. A blank field keeps the value in
+    `keep` (the saved one), if any."""
     clean: dict[str, str] = {}
+    declared = {field.key for field in cls.credential_fields}
+    for key in sorted(set(credentials or {}) - declared):
+        errors.setdefault(f"credentials.{key}", []).append(
+            f"{cls.label} has no credential {key!r}; expected {', '.join(sorted(declared)) or 'none'}.")
     for field in cls.credential_fields:
         value = str((credentials or {}).get(field.key, "") or "").strip() or (keep or {}).get(field.key, "")
         if field.required and not value:
             errors.setdefault(f"credentials.{field.key}", []).append(f"{field.label} is required.")
+        if len(value) > MAX_CREDENTIAL_LENGTH:
+            errors.setdefault(f"credentials.{field.key}", []).append(
+                f"{field.label} is too long ({len(value)} characters; at most {MAX_CREDENTIAL_LENGTH}).")
+            continue
         if value:
             clean[field.key] = value
     return clean
@@ -61,6 +75,7 @@ def _hint(cls, clean: dict[str, str]) -> dict[str, str]:
     }
 
 
+@sensitive_variables()
 def store_create(*, organization: Organization, platform: str, url: str, credentials: dict[str, str]) -> Store:
     """Validate and save a store; credentials are encrypted and only a masked hint is kept in clear."""
     errors: dict[str, list[str]] = {}
@@ -80,6 +95,7 @@ def store_create(*, organization: Organization, platform: str, url: str, credent
     )
 
 
+@sensitive_variables()
 def store_update(*, store: Store, url: str, credentials: dict[str, str]) -> Store:
     """Change a store's address and credentials. A blank credential keeps the saved one (the form never
     shows secrets back). A changed store must be checked again, so the last check is forgotten."""
@@ -97,6 +113,7 @@ def store_update(*, store: Store, url: str, credentials: dict[str, str]) -> Stor
     return store
 
 
+@sensitive_variables()
 def store_check(*, store: Store) -> Store:
     """Reach the store with its credentials and remember what it said (name, currency, counts) or why not."""
     connector = connector_for(store=store)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 
 from connectors.entities import EntityType
 from connectors.registry import all_connectors
@@ -62,6 +63,7 @@ def _continue_context(migration) -> dict:
 
 
 @login_required
+@sensitive_post_parameters()  # the credential fields of either side
 def wizard_setup(request, migration_id=None):
     organization = organization_of(request)
     migration = migration_get(organization=organization, migration_id=migration_id) if migration_id else None

@@ -5,13 +5,16 @@ import hashlib
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(environ.Env().str("MIGRATOR_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# The app directory may be read-only (the Docker image runs as nobody). Cartmigrate writes only under
+# MIGRATOR_VAR_DIR (the embedded mode's SQLite file and filesystem broker) and DJANGO_STATIC_ROOT (collectstatic);
+# settings create a directory under MIGRATOR_VAR_DIR only when the configuration puts something there.
+VAR_DIR = Path(env.str("MIGRATOR_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
@@ -29,6 +32,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
+    "csp",
     "django_htmx",
     "django_celery_beat",
     "allauth",
@@ -47,6 +52,7 @@ CARTMIGRATE_CONNECTORS = env.list("CARTMIGRATE_CONNECTORS", default=[
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +67,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "migrator.urls"
 WSGI_APPLICATION = "migrator.wsgi.application"
+# Error reports hide credentials with DEBUG on too (migrator/debug.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "migrator.debug.SecretSafeExceptionReporterFilter"
 SITE_ID = 1
 
 TEMPLATES = [
@@ -73,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -85,6 +94,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
+    if VAR_DIR in Path(DATABASES["default"]["NAME"]).parents:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -104,8 +115,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+# collectstatic's output, served by WhiteNoise; the image collects it at build time into its read-only /app.
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default="") or VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- allauth -----------------------------------------------------------------------------------
@@ -131,14 +142,17 @@ if env.str("EMAIL_HOST", default=""):
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Cartmigrate <noreply@cartmigrate.local>")
 
 # --- REST API ----------------------------------------------------------------------------------
+CSRF_FAILURE_VIEW = "migrator.error_views.csrf_failure"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # a JSON API: other bodies answer 415
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "migrations_app.api.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "migrations_app.api.errors.exception_handler",
 }
@@ -148,6 +162,30 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}
+
+# --- Content-Security-Policy (django-csp 4) ----------------------------------------------------
+# Scripts and styles come from our own static files only; the few inline <style>/<script> elements carry the
+# request's nonce (`CSP_NONCE` in templates). No inline event handlers, no style attributes, no eval: htmx is
+# configured by a meta tag (base.html) not to inject its indicator styles nor to evaluate code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # 'report-sample': a violation event (the browser tests' check) shows the start of what was blocked.
+        "script-src": ["'self'", NONCE, "'report-sample'"],
+        "style-src": ["'self'", NONCE, "'report-sample'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------------
@@ -190,10 +228,15 @@ MIGRATOR_SITE_URL = env.str("MIGRATOR_SITE_URL", default="http://127.0.0.1:8000"
 MIGRATOR_DEMO_LIMIT = env.int("MIGRATOR_DEMO_LIMIT", default=10)
 MIGRATOR_BATCH_SECONDS = env.float("MIGRATOR_BATCH_SECONDS", default=20.0)
 MIGRATOR_BATCH_PAGES = env.int("MIGRATOR_BATCH_PAGES", default=20)
-# A lease outlives the hard task time limit, so a live holder always finishes before anyone takes over.
-MIGRATOR_LEASE_SECONDS = env.int("MIGRATOR_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+# Recovery (docs/runs.md, "Recovery"): a step's lease on its entity lasts MIGRATOR_LEASE_SECONDS past the
+# holder's last heartbeat, renewed every MIGRATOR_LEASE_RENEW_SECONDS by a thread of the worker process while
+# the step works; the reaper (every MIGRATOR_REAPER_INTERVAL_SECONDS) queues the entity again once it lapsed
+# (the worker died): lease + interval bound the recovery. A run no task worked for during
+# MIGRATOR_HEARTBEAT_STALE_SECONDS (work lost between steps) is resumed.
+MIGRATOR_LEASE_SECONDS = env.int("MIGRATOR_LEASE_SECONDS", default=30)
+MIGRATOR_LEASE_RENEW_SECONDS = env.float("MIGRATOR_LEASE_RENEW_SECONDS", default=5.0)
 MIGRATOR_HEARTBEAT_STALE_SECONDS = env.int("MIGRATOR_HEARTBEAT_STALE_SECONDS", default=180)
-MIGRATOR_REAPER_INTERVAL_SECONDS = env.int("MIGRATOR_REAPER_INTERVAL_SECONDS", default=60)
+MIGRATOR_REAPER_INTERVAL_SECONDS = env.int("MIGRATOR_REAPER_INTERVAL_SECONDS", default=10)
 MIGRATOR_VERIFY_SAMPLE = env.int("MIGRATOR_VERIFY_SAMPLE", default=10)
 MIGRATOR_HTTP_TIMEOUT = env.float("MIGRATOR_HTTP_TIMEOUT", default=30.0)
 MIGRATOR_HTTP_MAX_RETRIES = env.int("MIGRATOR_HTTP_MAX_RETRIES", default=5)
@@ -203,6 +246,18 @@ MIGRATOR_REDIS_URL = env.str(
     "MIGRATOR_REDIS_URL",
     default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "",
 )
+
+# The cache is shared by every process (web workers, Celery workers): allauth keeps its login and email rate-limit
+# counters there, so a per-process cache would multiply every limit by the number of processes. CACHE_URL
+# (redis://…/N, dbcache://table); by default Redis at MIGRATOR_REDIS_URL, else the database table created by
+# `manage.py createcachetable` (the embedded mode: no servers). Never a per-process memory cache.
+CACHES = {
+    "default": env.cache_url_config(
+        env.str("CACHE_URL", default="")  # empty (as in .env.example) = the default below
+        or (MIGRATOR_REDIS_URL if MIGRATOR_REDIS_URL.startswith("redis") else "dbcache://cartmigrate_cache")
+    )
+}
+CACHES["default"].setdefault("KEY_PREFIX", "cache")
 # SSRF guard: store URLs on private/loopback addresses are refused unless allowed (the sandbox needs it).
 MIGRATOR_ALLOW_PRIVATE_URLS = env.bool("MIGRATOR_ALLOW_PRIVATE_URLS", default=False)
 # Price per migrated entity, in cents, by tiers of the migration's entity total: "upto:cents,...".
@@ -243,5 +298,8 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
-    "reap-stale-runs": {"task": "migrations.runs_reap", "schedule": float(MIGRATOR_REAPER_INTERVAL_SECONDS)},
+    # A pass that waited in the queue longer than the interval is dropped (the next one comes anyway);
+    # `expire_seconds` is django-celery-beat's name for the `expires` of the message.
+    "reap-stale-runs": {"task": "migrations.runs_reap", "schedule": float(MIGRATOR_REAPER_INTERVAL_SECONDS),
+                        "options": {"expire_seconds": MIGRATOR_REAPER_INTERVAL_SECONDS}},
 }

@@ -8,7 +8,7 @@ import os
 import re
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, INSTALLED_APPS, MIGRATOR_REDIS_URL, env
+from .base import CELERY_BROKER_URL, INSTALLED_APPS, MIGRATOR_REDIS_URL, STATIC_ROOT, env
 
 
 def _moved(url: str, process: int) -> str:
@@ -18,13 +18,19 @@ def _moved(url: str, process: int) -> str:
     return f"{match.group(1)}/{(int(match.group(2)) - 2 * process) % 16}"
 
 
+# The shared cache (allauth's rate-limit counters) is Redis, in the rate limiter's database unless CACHE_URL says
+# otherwise: the servers and workers a test starts count with it.
+CACHE_URL = env.str("CACHE_URL", default="") or MIGRATOR_REDIS_URL
 _PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "")
 if re.fullmatch(r"gw\d+", _PROCESS):
     CELERY_BROKER_URL = _moved(CELERY_BROKER_URL, int(_PROCESS[2:]))
     MIGRATOR_REDIS_URL = _moved(MIGRATOR_REDIS_URL, int(_PROCESS[2:]))
+    CACHE_URL = _moved(CACHE_URL, int(_PROCESS[2:]))
     # Celery reads the broker from the environment before its configuration: the test process publishes
     # where its workers consume.
     os.environ["CELERY_BROKER_URL"], os.environ["MIGRATOR_REDIS_URL"] = CELERY_BROKER_URL, MIGRATOR_REDIS_URL
+    os.environ["CACHE_URL"] = CACHE_URL
+CACHES = {"default": {**env.cache_url_config(CACHE_URL), "KEY_PREFIX": "cache"}}
 
 INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 
@@ -41,3 +47,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# WhiteNoise serves STATIC_ROOT and warns when it is missing; a working copy is writable (production collects it).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

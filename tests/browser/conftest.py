@@ -50,18 +50,41 @@ def browser(django_db_setup):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Reports every Content-Security-Policy violation of the page to the test (added before any script of the page).
+CSP_LISTENER = """document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(
+  `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || e.documentURI}:${e.lineNumber}`
+  + (e.sample ? ` (${e.sample})` : '')));"""
+
+
 class PageWatch:
-    """Collects console errors and uncaught exceptions of a page; tests assert there are none. The
-    browser's own "Failed to load resource" line for a page that is meant to be an error page (its
-    main document answered 404) is not an error of that page."""
+    """Collects console errors, uncaught exceptions and Content-Security-Policy violations of a page (the
+    `securitypolicyviolation` events and the browser's "Refused to ..." console lines), and every page of
+    the site that was served without a Content-Security-Policy; tests assert there are none. The browser's
+    own "Failed to load resource" line for a page that is meant to be an error page (its main document
+    answered 404) is not an error of that page."""
 
     def __init__(self, page):
         self.errors: list[str] = []
+        self.csp_violations: list[str] = []
         self.expected_status_urls: set[str] = set()
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("response", self._response)
+        page.expose_function("__cspViolation", self._csp_violation)
+        page.add_init_script(CSP_LISTENER)
+
+    def _csp_violation(self, text: str) -> None:
+        self.csp_violations.append(text)
+        self.errors.append(f"CSP violation: {text}")
+
+    def _response(self, response):
+        ours = response.url.startswith(("http://localhost", "http://127.0.0.1"))
+        if ours and response.request.resource_type == "document" and "content-security-policy" not in response.headers:
+            self.errors.append(f"no Content-Security-Policy header on {response.url}")
 
     def _console(self, message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.csp_violations.append(message.text)
         if message.type != "error":
             return
         if message.text.startswith("Failed to load resource") and \
@@ -90,7 +113,9 @@ def new_page(browser):
 def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    # caret="initial": hiding the caret leaves `style=""` on the page's inputs, which htmx then copies onto the
+    # elements it swaps in (settling), a style attribute the Content-Security-Policy rightly blocks.
+    page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path
 
 

@@ -4,8 +4,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
@@ -17,7 +19,13 @@ from accounts.errors import AccountError
 from accounts.keys import key_hash
 from accounts.models import ApiToken, Invitation, Membership
 from accounts.selectors import ACTIVE_ORGANIZATION_SESSION_KEY, organization_for_user
-from accounts.services import api_token_create, api_token_get_or_create, invitation_create, membership_remove
+from accounts.services import (
+    api_token_create,
+    api_token_get_or_create,
+    invitation_accept,
+    invitation_create,
+    membership_remove,
+)
 from accounts.session import INVITATION_SESSION_KEY
 from tests.factories import PASSWORD, OrganizationFactory, StoreFactory, UserFactory, organization_of
 
@@ -55,6 +63,13 @@ def member_of(organization, *, email=None, role=Membership.Role.MEMBER):
     """A user (with a personal organization, as after sign-up) who is also a member of `organization`."""
     user = UserFactory(**({"email": email} if email else {}))
     Membership.objects.create(organization=organization, user=user, role=role)
+    return user
+
+
+def verified_user(email):
+    """A user who verified `email` (allauth's EmailAddress), as after a confirmed sign-up."""
+    user = UserFactory(email=email)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 
 
@@ -316,7 +331,7 @@ def test_member_cannot_revoke_invitations(client, owner, org):
 
 
 def test_logged_in_invitee_joins_by_opening_the_link_and_acts_in_the_new_organization(client, owner, org):
-    invitee = UserFactory(email="invitee@example.com")
+    invitee = verified_user("invitee@example.com")
     invitation_create(organization=org, invited_by=owner, email="Invitee@Example.com")
     url, _token = invite_link(mail.outbox[0])
     client.force_login(invitee)
@@ -337,21 +352,52 @@ def test_logged_in_invitee_joins_by_opening_the_link_and_acts_in_the_new_organiz
     assert Membership.objects.filter(organization=org, user=invitee).count() == 1
 
 
-def test_logged_in_user_with_another_address_confirms_before_joining(client, owner, org):
+def test_logged_in_user_with_another_address_is_refused_with_a_clear_page(client, owner, org):
     invitation_create(organization=org, invited_by=owner, email="work@example.com")
     url, _token = invite_link(mail.outbox[0])
-    user = UserFactory(email="personal@example.com")
+    user = verified_user("personal@example.com")
     client.force_login(user)
 
-    page = client.get(path_of(url))
-
-    assert page.status_code == 200
-    body = page.content.decode()
-    assert "work@example.com" in body and "personal@example.com" in body and 'method="post"' in body
+    for response in (client.get(path_of(url)), client.post(path_of(url))):
+        assert response.status_code == 403
+        body = response.content.decode()
+        assert "This invitation was sent to w…@example.com; sign in with that address" in body
+        assert "work@example.com" not in body  # the address is not disclosed to another account
     assert not Membership.objects.filter(organization=org, user=user).exists()
+    assert Invitation.objects.get().accepted_at is None
 
-    assert client.post(path_of(url)).status_code == 302
+
+def test_unverified_account_with_the_invited_address_is_asked_to_verify_it(client, owner, org):
+    invitation_create(organization=org, invited_by=owner, email="work@example.com")
+    url, token = invite_link(mail.outbox[0])
+    user = UserFactory(email="Work@Example.com")
+    EmailAddress.objects.create(user=user, email="Work@Example.com", verified=False, primary=True)
+    client.force_login(user)
+
+    for response in (client.get(path_of(url)), client.post(path_of(url))):
+        assert response.status_code == 403
+        assert "which you have not verified yet" in response.content.decode()
+    assert not Membership.objects.filter(organization=org, user=user).exists()
+    with pytest.raises(AccountError):
+        invitation_accept(token=token, user=user)
+
+    EmailAddress.objects.filter(user=user).update(verified=True)
+    assert client.get(path_of(url)).status_code == 302
     assert Membership.objects.filter(organization=org, user=user).exists()
+
+
+def test_invitation_service_refuses_an_account_without_the_invited_address(owner, org):
+    invitation_create(organization=org, invited_by=owner, email="work@example.com")
+    _url, token = invite_link(mail.outbox[0])
+    stranger = verified_user("stranger@example.com")
+    UserFactory(email="nobody@example.com")  # the invited address on no account is no key either
+
+    with pytest.raises(AccountError, match="sign in with that address"):
+        invitation_accept(token=token, user=stranger)
+
+    assert not Membership.objects.filter(organization=org, user=stranger).exists()
+    invitee = verified_user("WORK@example.com")
+    assert invitation_accept(token=token, user=invitee).organization == org
 
 
 def test_anonymous_invitee_signs_up_with_the_invited_address_and_joins(client, owner, org, settings):
@@ -382,7 +428,7 @@ def test_anonymous_invitee_signs_up_with_the_invited_address_and_joins(client, o
 
 
 def test_anonymous_invitee_logs_in_and_joins_when_the_address_matches(client, owner, org):
-    invitee = UserFactory(email="known@example.com")
+    invitee = verified_user("known@example.com")
     invitation_create(organization=org, invited_by=owner, email="KNOWN@example.com")
     url, _token = invite_link(mail.outbox[0])
 
@@ -476,14 +522,24 @@ def test_removed_member_falls_back_to_their_first_organization(client, owner, or
 def test_token_key_is_shown_once_and_only_its_hash_is_stored(owner_client, owner, org):
     response = owner_client.post("/account/tokens/", {"name": "ERP sync"})
 
-    assert response.status_code == 302
+    # The key is in the answer to the POST itself, which no cache keeps.
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     token = ApiToken.objects.get(user=owner)
-    first = owner_client.get(ACCOUNT).content.decode()
+    first = response.content.decode()
     key = re.search(r'id="new-token-key"[^>]*value="([^"]+)"', first).group(1)
     assert "it will not be shown again" in first
     assert token.key_hash == key_hash(key) and token.prefix == key[:8] and token.organization == org
     second = owner_client.get(ACCOUNT).content.decode()
     assert key not in second and f"{token.prefix}…" in second and "ERP sync" in second
+
+
+def test_new_token_key_is_never_stored_in_the_session(owner_client, owner):
+    owner_client.post("/account/tokens/", {"name": "ERP sync"})
+    token = ApiToken.objects.get(user=owner)
+
+    # Every session row, decoded, as the database holds it once the key was created: no key of that token in it.
+    stored = " ".join(str(session.get_decoded()) for session in Session.objects.all())
+    assert stored and not any(key_hash(word) == token.key_hash for word in re.findall(r"[A-Za-z0-9_-]{40,}", stored))
 
 
 def test_token_with_a_taken_name_is_a_field_error_so_a_double_submit_creates_one(owner_client, owner):
@@ -493,8 +549,8 @@ def test_token_with_a_taken_name_is_a_field_error_so_a_double_submit_creates_one
     assert response.status_code == 200
     assert "already have a token" in response.context["token_form"].errors["name"][0]
     assert ApiToken.objects.filter(user=owner).count() == 1
-    # The key of the first submit is still shown once, on the page the browser ends on.
-    assert response.context["new_token"]["name"] == "CI"
+    # The key was shown by the first answer only: it is kept nowhere to be shown again.
+    assert response.context["new_token"] is None
 
 
 def test_empty_token_name_is_a_field_error(owner_client, owner):
