@@ -16,6 +16,7 @@ COPY sandbox sandbox
 COPY templates templates
 COPY static static
 COPY manage.py ./
+COPY bin bin
 RUN pip install --no-cache-dir .
 # Production settings refuse to load without their secrets: placeholders for this build step only (collectstatic
 # neither encrypts nor signs anything); the real ones come from the environment at run time.

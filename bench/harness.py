@@ -125,8 +125,9 @@ def meter_read() -> dict[str, float]:
 
 @contextlib.contextmanager
 def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None, log_name: str = "bench.log",
-            metered: bool = False):
-    """gunicorn serving the site (sandbox included) and `workers` Celery workers; yields the worker processes.
+            metered: bool = False, interactive_workers: int = 0):
+    """gunicorn serving the site (sandbox included), `workers` Celery workers on every queue and
+    `interactive_workers` on the interactive queue only (bin/worker's shape); yields the worker processes.
     With `metered`, the site is wrapped in ShopifyMeter."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     (ROOT / "var").mkdir(exist_ok=True)
@@ -140,9 +141,9 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
     procs = [
         subprocess.Popen([sys.executable, "-m", "celery", "-A", "migrator", "worker", "--concurrency=1",
                           "--prefetch-multiplier=1", "--loglevel=WARNING", "-n", f"bench{i}@%h",
-                          "--without-gossip", "--without-mingle"],
+                          "--without-gossip", "--without-mingle", *(["-Q", "interactive"] if i >= workers else [])],
                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        for i in range(workers)
+        for i in range(workers + interactive_workers)
     ]
     try:
         import requests

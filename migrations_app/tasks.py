@@ -15,7 +15,7 @@ from connectors.errors import RateLimited, TransientError
 
 from . import logcontext
 from .models import MigrationRun, StoreMigration
-from .services import engine, runs
+from .services import engine, queue, runs
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def entity_step_task(self, run_id: str, entity: str) -> str:
         return engine.entity_step(run_id=run_id, entity=entity, owner=engine.lease_owner_id(self.request.id))
     except SoftTimeLimitExceeded:
         # The lease was released; continue in a fresh task from the last committed checkpoint.
-        entity_step_task.apply_async(args=[run_id, entity], countdown=1)
+        entity_step_task.apply_async(args=[run_id, entity], countdown=1, queue=queue.queue_for_run(run_id))
         return "time-limit"
     except (TransientError, OperationalError) as exc:
         # OperationalError: a lost database connection, a serialization failure or deadlock: worth a retry.

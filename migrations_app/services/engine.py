@@ -42,6 +42,7 @@ from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import Organization
 from connectors.base import Connector, Page, WriteResult
 from connectors.entities import DEPENDENCIES, MODELS, VARIANTS, Canonical, EntityType, excerpt
 from connectors.errors import ConfigError, ConnectorError
@@ -235,12 +236,7 @@ def _clear_scope(run: MigrationRun) -> str | None:
     what this migration wrote; "all": every record of the selected types), on a full run or a
     re-migration. A full run after a demo clears nothing: it writes the demo's records again in place
     (docs/runs.md)."""
-    if RunPlan.from_run(run).is_retry:
-        return None  # a retry writes a few failed records again; it never deletes what earlier runs wrote
-    options = run_options(run)
-    if options.get("clear_target") and run.kind in (RunKind.FULL, RunKind.REMIGRATION):
-        return "all" if options.get("clear_scope") == "all" else "created"
-    return None
+    return RunPlan.from_run(run).clear_scope(run.migration)  # the same rule the confirmation step shows
 
 
 def run_clear(*, run_id) -> None:
@@ -479,13 +475,42 @@ def _release(run_id, entity: str, owner: str) -> None:
     )
 
 
+def _claim_within_cap(run_id, entity: str, owner: str) -> str:
+    """Claim the entity's lease, unless the run's organization already has MIGRATOR_ORG_MAX_STEPS steps of
+    its long runs working (fair sharing: one organization's migrations never take every worker). Claims of
+    one organization are serialized on its row, so the cap holds under concurrency. Interactive runs
+    (queue.INTERACTIVE_KINDS) are neither capped nor counted: they have their own lane.
+    Answers "claimed", "busy" (someone holds the lease) or "deferred" (over the cap)."""
+    cap = settings.MIGRATOR_ORG_MAX_STEPS
+    run = MigrationRun.objects.filter(pk=run_id).values("organization_id", "kind").first()
+    if run is None or cap <= 0 or queue.is_interactive(run["kind"]):
+        return "claimed" if _claim(run_id, entity, owner) else "busy"
+    long_kinds = [kind for kind in RunKind.values if not queue.is_interactive(kind)]
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=run["organization_id"]).values_list("pk").first()
+        working = (EntityProgress.objects
+                   .filter(run__organization_id=run["organization_id"], run__kind__in=long_kinds,
+                           status=EntityStatus.RUNNING, lease_until__gt=_now())
+                   .exclude(lease_owner="").exclude(run_id=run_id, entity=entity).count())
+        if working >= cap:
+            # Keep the run's heartbeat fresh: a run whose every step waits is not a dead run.
+            MigrationRun.objects.filter(pk=run_id).update(heartbeat_at=_now())
+            return "deferred"
+        return "claimed" if _claim(run_id, entity, owner) else "busy"
+
+
 def entity_step(*, run_id, entity: str, owner: str | None = None) -> str:
     """Do one bounded batch of an entity chain (MIGRATOR_BATCH_SECONDS or MIGRATOR_BATCH_PAGES pages),
     then either finish the entity or queue the next step. Returns what happened, for logs and tests.
+    A step over its organization's cap (MIGRATOR_ORG_MAX_STEPS) queues itself again a little later.
 
     Raises connectors.errors.TransientError for the task to retry later (lease released first)."""
     owner = owner or lease_owner_id()
-    if not _claim(run_id, entity, owner):
+    claimed = _claim_within_cap(run_id, entity, owner)
+    if claimed == "deferred":
+        _enqueue("entity_step_task", str(run_id), entity, countdown=settings.MIGRATOR_ORG_DEFER_SECONDS)
+        return "deferred"
+    if claimed == "busy":
         return "busy"
     with Heartbeat(run_id=run_id, entity=entity, owner=owner) as heartbeat:
         return _claimed_step(run_id, entity, owner, heartbeat)

@@ -217,6 +217,11 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Fair sharing (README, "Fair sharing"): interactive runs (demo, smart update) have their own queue; a worker
+# started without -Q consumes both, bin/worker adds one that consumes only the interactive queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+MIGRATOR_INTERACTIVE_QUEUE = "interactive"
+CELERY_TASK_QUEUES = {CELERY_TASK_DEFAULT_QUEUE: {}, MIGRATOR_INTERACTIVE_QUEUE: {}}
 # --- Cartmigrate -------------------------------------------------------------------------------
 def _derived_fernet_key(secret: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + secret).encode()).digest()).decode()
@@ -229,6 +234,10 @@ MIGRATOR_DEMO_LIMIT = env.int("MIGRATOR_DEMO_LIMIT", default=10)
 MIGRATOR_BATCH_SECONDS = env.float("MIGRATOR_BATCH_SECONDS", default=20.0)
 MIGRATOR_BATCH_PAGES = env.int("MIGRATOR_BATCH_PAGES", default=20)
 # Recovery (docs/runs.md, "Recovery"): a step's lease on its entity lasts MIGRATOR_LEASE_SECONDS past the
+# At most this many entity steps of one organization's long runs (not demos or smart updates) work at once;
+# a step over the cap waits MIGRATOR_ORG_DEFER_SECONDS and asks again. 0 = no cap.
+MIGRATOR_ORG_MAX_STEPS = env.int("MIGRATOR_ORG_MAX_STEPS", default=2)
+MIGRATOR_ORG_DEFER_SECONDS = env.float("MIGRATOR_ORG_DEFER_SECONDS", default=2.0)
 # holder's last heartbeat, renewed every MIGRATOR_LEASE_RENEW_SECONDS by a thread of the worker process while
 # the step works; the reaper (every MIGRATOR_REAPER_INTERVAL_SECONDS) queues the entity again once it lapsed
 # (the worker died): lease + interval bound the recovery. A run no task worked for during

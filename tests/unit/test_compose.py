@@ -17,7 +17,10 @@ def test_compose_file_describes_the_production_shape(tmp_path):
         assert environment["DATABASE_URL"].startswith("postgres://")
         assert environment["CELERY_BROKER_URL"].startswith("redis://")
     assert "gunicorn" in services["web"]["command"]
-    assert "celery -A migrator worker" in services["worker"]["command"]
+    # One unit of scale runs a worker on every queue and one on the interactive queue only.
+    assert services["worker"]["command"].startswith("bin/worker")
+    script = (ROOT / "bin" / "worker").read_text()
+    assert script.count("celery -A migrator worker") == 2 and "-Q interactive" in script
     assert "celery -A migrator beat" in services["beat"]["command"]
     # Where a compose client is installed, it must accept the file too.
     client = shutil.which("docker-compose")

@@ -1,0 +1,93 @@
+"""Benchmark: is one organization's demo held back by other organizations' long migrations?
+
+    .venv/bin/python bench/fairness.py [--products 2000] [--big-runs 2] [--workers 2] [--interactive 1]
+
+Organization B runs a free demo twice: once on idle workers, once while `--big-runs` other organizations
+each run a full WooCommerce -> WooCommerce migration of `--products` products that keep every worker busy.
+Prints both times and their ratio (the target: at most 1.5). `--interactive 0` shows the old shape (one
+queue, first come first served) for comparison. Workers: `--workers` on every queue (concurrency 1 each)
+plus `--interactive` on the interactive queue only, as bin/worker runs them. Needs PostgreSQL and Redis
+(bench/harness.py); drops and recreates the benchmark database.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from harness import checked_stores, reset_database_and_setup_django, run_and_wait, serving
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--big-runs", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--interactive", type=int, default=1)
+    parser.add_argument("--demo-size", type=int, default=30, help="products, customers and orders of B's store")
+    args = parser.parse_args()
+
+    site = reset_database_and_setup_django()
+    from accounts.services import user_create
+    from migrations_app.enums import RunStatus
+    from migrations_app.models import MigrationRun
+    from migrations_app.services.runs import run_cancel, run_start
+    from migrations_app.services.wizard import migratable_entities, migration_create
+    from sandbox.services import sandbox_seed, sandbox_store_create
+
+    started = time.monotonic()
+    sandboxes = {}
+    for name, size in [("demo-src", args.demo_size)] + [(f"big{i}-src", args.products) for i in range(args.big_runs)]:
+        sandboxes[name] = sandbox_store_create(platform="woocommerce", name=name)
+        sandbox_seed(sandboxes[name], products=size, customers=size if name == "demo-src" else 0,
+                     orders=size if name == "demo-src" else 0, seed=len(sandboxes))
+    for name in ["demo-dst-idle", "demo-dst-busy"] + [f"big{i}-dst" for i in range(args.big_runs)]:
+        sandboxes[name] = sandbox_store_create(platform="woocommerce", name=name)
+    seeded = time.monotonic() - started
+
+    def migration_of(email: str, source: str, target: str):
+        user = user_create(email=email, password="bench-password-1")
+        org = user.organizations.first()
+        src, dst = checked_stores(org, site, sandboxes[source], sandboxes[target])
+        entities = [str(e) for e in migratable_entities(source=src, target=dst)]
+        return user, migration_create(organization=org, user=user, source_store=src, target_store=dst,
+                                      entities=entities)
+
+    with serving(site, workers=args.workers, interactive_workers=args.interactive, log_name="fairness.log"):
+        b_user, idle_demo = migration_of("b@example.com", "demo-src", "demo-dst-idle")
+        b_org = b_user.organizations.first()
+        src, dst = checked_stores(b_org, site, sandboxes["demo-src"], sandboxes["demo-dst-busy"])
+        busy_demo = migration_create(organization=b_org, user=b_user, source_store=src, target_store=dst,
+                                     entities=list(idle_demo.entities))
+        idle_run, idle_seconds = run_and_wait(idle_demo, "demo", b_user)
+
+        big_runs = []
+        for i in range(args.big_runs):
+            user, migration = migration_of(f"big{i}@example.com", f"big{i}-src", f"big{i}-dst")
+            big_runs.append(run_start(migration=migration, kind="full", user=user))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until the long runs really hold the workers
+            if MigrationRun.objects.filter(pk__in=[r.pk for r in big_runs], status=RunStatus.RUNNING,
+                                           progress__done__gt=0).distinct().count() == len(big_runs):
+                break
+            time.sleep(0.5)
+        busy_run, busy_seconds = run_and_wait(busy_demo, "demo", b_user)
+        still_running = MigrationRun.objects.filter(pk__in=[r.pk for r in big_runs], status=RunStatus.RUNNING).count()
+        for run in big_runs:
+            run.refresh_from_db()
+            if run.is_active:
+                run_cancel(run=run)
+
+    print(json.dumps({
+        "seed_seconds": round(seeded, 1),
+        "workers": args.workers, "interactive_workers": args.interactive, "big_runs": args.big_runs,
+        "products_per_big_run": args.products,
+        "demo_idle_seconds": round(idle_seconds, 1), "demo_idle_status": idle_run.status,
+        "demo_busy_seconds": round(busy_seconds, 1), "demo_busy_status": busy_run.status,
+        "ratio": round(busy_seconds / idle_seconds, 2),
+        "big_runs_still_running_when_demo_ended": still_running,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
