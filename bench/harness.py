@@ -127,7 +127,8 @@ def meter_read() -> dict[str, float]:
 def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None, log_name: str = "bench.log",
             metered: bool = False, interactive_workers: int = 0):
     """gunicorn serving the site (sandbox included), `workers` Celery workers on every queue and
-    `interactive_workers` on the interactive queue only (bin/worker's shape); yields the worker processes.
+    `interactive_workers` on the interactive queue only (bin/worker's shape: with those, the others run at
+    nice 10); yields the worker processes.
     With `metered`, the site is wrapped in ShopifyMeter."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     (ROOT / "var").mkdir(exist_ok=True)
@@ -139,7 +140,8 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
                             f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--log-level", "warning"],
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     procs = [
-        subprocess.Popen([sys.executable, "-m", "celery", "-A", "migrator", "worker", "--concurrency=1",
+        subprocess.Popen([*(["nice", "-n", "10"] if interactive_workers and i < workers else []),
+                          sys.executable, "-m", "celery", "-A", "migrator", "worker", "--concurrency=1",
                           "--prefetch-multiplier=1", "--loglevel=WARNING", "-n", f"bench{i}@%h",
                           "--without-gossip", "--without-mingle", *(["-Q", "interactive"] if i >= workers else [])],
                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
