@@ -44,6 +44,8 @@ UPDATE_FIELDS: dict[EntityType, dict[str, tuple[str, ...]]] = {
 ADMIN_LINKS: dict[EntityType, str] = {e: s.admin_link for e, s in STREAMS.items() if s.admin_link}
 
 KEYS_HELP = "WordPress admin → WooCommerce → Settings → Advanced → REST API → Add key (permissions: Read/Write)."
+# WP_REST_Controller::get_fields_for_response: nested names are honoured by system_status's per-field mapping
+STATUS_FIELDS = "environment.home_url,environment.site_url,environment.version,environment.language,settings,wpml"
 
 
 class WooCommerceConnector(StreamConnector):
@@ -135,7 +137,15 @@ class WooCommerceConnector(StreamConnector):
         url = self._url_of(response)
         code, message = _wc_error(data)
         if status in (401, 403):
-            if status == 403 or "permission" in code or "write permission" in message.lower():
+            if code == "woocommerce_rest_cannot_view" and status == 401:
+                # WordPress saw no credentials at all: hosts running PHP as CGI often drop the header
+                hint = ("WordPress received no key: the web server may strip the Authorization header; ask "
+                        "the host to pass it through to PHP, then check the key")
+            elif code == "woocommerce_rest_cannot_view":
+                # a valid key whose WordPress user lacks manage_woocommerce (wc_rest_check_manager_permissions)
+                hint = ("The key's WordPress user may not manage WooCommerce: create the key for an "
+                        "Administrator or Shop Manager")
+            elif status == 403 or "permission" in code or "write permission" in message.lower():
                 hint = "The key may be read-only: give it Read/Write permission"
             else:
                 hint = "Check that the key exists, is copied in full and belongs to an active user"
@@ -164,9 +174,13 @@ class WooCommerceConnector(StreamConnector):
 
     # --- connection ----------------------------------------------------------------------------------
     def check_connection(self) -> StoreInfo:
-        """GET system_status (proves the URL, the API and the key), then counts per entity."""
+        """GET system_status (proves the URL, the API and the key), then counts per entity.
+
+        Only the sections read here are asked for (`_fields`, honoured by WooCommerce >= 3.9): the full
+        report also runs the store's outbound HTTP self-tests, which take seconds on a real site.
+        system_status needs a key whose user can manage WooCommerce; a read-only key is enough."""
         try:
-            status, _ = self._call("GET", "system_status")
+            status, _ = self._call("GET", "system_status", params={"_fields": STATUS_FIELDS})
         except TransientError as exc:
             raise ConfigError(
                 f"Could not reach the WooCommerce API at {mask_url(self.api_url)}: {exc.message} Check the store "
@@ -210,7 +224,7 @@ class WooCommerceConnector(StreamConnector):
     def _languages(self) -> tuple[str, list[str]]:
         if self._store_languages is None:
             try:
-                status, _ = self._call("GET", "system_status")
+                status, _ = self._call("GET", "system_status", params={"_fields": STATUS_FIELDS})
                 self._store_languages = _languages_of(status if isinstance(status, dict) else {})
             except ConfigError:
                 self._store_languages = ("", [])

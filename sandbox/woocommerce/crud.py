@@ -30,6 +30,7 @@ class Ctx:
     store: SandboxStore
     site_url: str
     now: datetime = field(default_factory=now_utc)
+    version: str = "v3"  # the namespace the request came through: wc/v1, wc/v2 or wc/v3
 
     @property
     def multilingual(self) -> bool:
@@ -43,6 +44,8 @@ class Scope:
     kwarg: str
     parent_resource: str
     invalid: tuple[str, str]
+    list_missing_parent: bool = False  # list under a missing parent answers [] (refunds), not 404
+    mismatch: tuple[str, str] | None = None  # a record that exists under another parent, if told apart
 
 
 Hook = Callable[..., None]
@@ -87,6 +90,8 @@ class ResourceSpec:
     filters: dict = field(default_factory=dict)  # param -> fn(qs, raw_value, ctx) -> qs
     search: Callable[[str], Q] | None = None
     paginated: bool = True  # order notes, attributes and tax classes answer everything at once
+    dated: bool = True  # terms and tax rates have no date fields
+    force_default: bool = False  # DELETE without `force` deletes (refunds) instead of answering 501
     prepare: Hook = _noop
     after_save: Hook = _noop
     after_delete: Hook = _noop
@@ -266,6 +271,8 @@ def record_get(ctx: Ctx, spec: ResourceSpec, record_id, scope_id: int | None = N
     if lock:
         qs = qs.select_for_update()
     record = qs.filter(record_id=rid).first()
+    if record is not None and spec.scope is not None and record.parent_id != scope_id and spec.scope.mismatch:
+        raise WooError(spec.scope.mismatch[0], spec.scope.mismatch[1], 404)
     if record is None or (spec.scope is not None and record.parent_id != scope_id):
         raise WooError(spec.invalid[0], spec.invalid[1], 404)
     return record
@@ -304,8 +311,9 @@ def render(ctx: Ctx, spec: ResourceSpec, record: SandboxRecord, translations: di
         data = raw_strings_restore(data)
     out = {"id": record.record_id}
     out.update((k, copy.deepcopy(v)) for k, v in data.items() if not k.startswith("_sb_"))
-    created, modified = format_date(record.date_created_gmt), format_date(record.date_modified_gmt)
-    out.update(date_created=created, date_created_gmt=created, date_modified=modified, date_modified_gmt=modified)
+    if spec.dated:
+        created, modified = format_date(record.date_created_gmt), format_date(record.date_modified_gmt)
+        out.update(date_created=created, date_created_gmt=created, date_modified=modified, date_modified_gmt=modified)
     if spec.translatable and ctx.multilingual:
         out["lang"] = record.lang
         if translations is None:

@@ -5,6 +5,7 @@ Field sets follow the wc/v3 schemas (woocommerce/woocommerce-rest-api-docs, sour
 """
 import hashlib
 import secrets
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Q
@@ -22,6 +23,8 @@ from .crud import (
     record_get,
 )
 from .errors import WooError, invalid_param
+from .refunds import order_refund_remaining, refunds_spec
+from .taxes import tax_defaults, tax_prepare
 
 WC_VERSION = "9.6.0"  # brands (products/brands) are core since 9.6
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$", "JPY": "¥", "CHF": "CHF"}
@@ -553,6 +556,7 @@ def stock_reduce(ctx: Ctx, line_items: list[dict]) -> None:
 
 def order_prepare(ctx: Ctx, spec: ResourceSpec, record: SandboxRecord, extras: dict, created: bool) -> None:
     data = record.data
+    previous_status = (extras.get("_previous") or {}).get("status")
     if data.get("status") not in ORDER_STATUSES:
         raise invalid_param("status", f"status is not one of {', '.join(ORDER_STATUSES)}.")
     if created:
@@ -578,6 +582,19 @@ def order_prepare(ctx: Ctx, spec: ResourceSpec, record: SandboxRecord, extras: d
         data["date_paid"] = data["date_paid_gmt"] = stamp
     if data["status"] == "completed" and not data.get("date_completed"):
         data["date_completed"] = data["date_completed_gmt"] = stamp
+    # woocommerce_order_status_refunded -> wc_order_fully_refunded, on creation as on a status change
+    record._sb_became_refunded = data["status"] == "refunded" and previous_status != "refunded"  # noqa: SLF001
+
+
+def order_after_delete(ctx: Ctx, spec: ResourceSpec, record: SandboxRecord) -> None:
+    """A deleted order takes its refunds with it (WC_Order_Data_Store_CPT::delete)."""
+    base_queryset(ctx, "refunds").filter(parent_id=record.record_id).delete()
+
+
+def order_after_save(ctx: Ctx, spec: ResourceSpec, record: SandboxRecord, created: bool) -> None:
+    if getattr(record, "_sb_became_refunded", False):
+        order_refund_remaining(ctx, record)
+        record.save(update_fields=["data"])
 
 
 def order_render(ctx: Ctx, record: SandboxRecord, out: dict) -> None:
@@ -807,6 +824,7 @@ SPECS: dict[str, ResourceSpec] = {
         }),
         write_only=frozenset({"set_paid", *ORDER_LINES, *ORDER_TOTALS}), trash=True, orderby=POSTS_ORDERBY,
         status_param="status", search=order_search, prepare=order_prepare, render=order_render,
+        after_save=order_after_save, after_delete=order_after_delete,
         filters={
             "customer": lambda qs, raw, ctx: qs.filter(data__customer_id=int(raw)),
             "product": contains_filter("line_items", "product_id"),
@@ -877,6 +895,29 @@ SPECS: dict[str, ResourceSpec] = {
         prepare=term_prepare, trash_message="Resource does not support trashing.",
     ),
 }
+
+
+# ---------------------------------------------------------------- taxes, shipping classes, refunds
+
+
+SHIPPING_CLASS_SPEC = term_spec("shipping_classes", hierarchical=False)
+REFUNDS_SPEC = refunds_spec(POSTS_ORDERBY, ("woocommerce_rest_invalid_order_id", "Invalid order ID."))
+SPECS.update({
+    "taxes": ResourceSpec(
+        name="taxes", sequence="tax_rates", invalid=("woocommerce_rest_invalid_id", "Invalid resource ID."),
+        defaults=tax_defaults, write_only=frozenset({"postcode", "city", "postcodes", "cities"}),
+        orderby={"id": "record_id", "include": "record_id", "order": "data__order", "priority": "data__priority"},
+        default_orderby="order", default_order="asc", dated=False, prepare=tax_prepare,
+        filters={"class": lambda qs, raw, ctx: qs.filter(data__class=raw)},
+        trash_message="Taxes do not support trashing.",
+    ),
+    "shipping_classes": replace(SHIPPING_CLASS_SPEC, dated=False),
+    "refunds": REFUNDS_SPEC,
+    # wc/v3 `refunds` (WooCommerce 9.0+): every order's refunds in one list, read-only
+    "all_refunds": replace(REFUNDS_SPEC, scope=None),
+    # wc/v1, wc/v2 `products/{id}/reviews` (read here; versions.py reshapes them)
+    "product_reviews": replace(SPECS["reviews"], scope=Scope("product_id", "products", PRODUCT_INVALID)),
+})
 
 
 def spec_for(name: str) -> ResourceSpec:

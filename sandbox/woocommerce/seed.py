@@ -14,6 +14,7 @@ from ..models import SandboxRecord, SandboxStore
 from ..records import DATE_FORMAT, ids_allocate, now_utc, raw_string
 from ..services import sandbox_store_languages_set
 from .crud import RAW_FLAG, Ctx
+from .refunds import FULLY_REFUNDED_REASON, refund_defaults, refund_line, refund_tax_lines
 from .resources import (
     address,
     avatar_url,
@@ -30,6 +31,7 @@ from .resources import (
     term_defaults,
     variation_defaults,
 )
+from .taxes import tax_defaults
 
 CATEGORY_TREE = {
     "Clothing": {"Men": ("Shirts", "Trousers"), "Women": ("Dresses", "Tops"), "Kids": ("Boys", "Girls")},
@@ -91,6 +93,7 @@ class _Seeder:
 
     def __init__(self, store: SandboxStore, seed: int, anchor: datetime):
         self.store = store
+        self.seed = seed
         self.rng = random.Random(seed)
         self.anchor = anchor
         self.ctx = Ctx(store=store, site_url="", now=anchor)
@@ -205,6 +208,7 @@ def _taxonomies(s: _Seeder, languages: list[str]) -> dict:
                                       "count": 0}, created=created, record_id=s.next_id("terms"),
                   parent_id=attr_id, lookup=term_slug)
         attributes[name] = attr_id
+    _store_settings(s, created)
     return {"categories": cats, "tags": tags, "brands": brands, "attributes": attributes}
 
 
@@ -481,6 +485,90 @@ def _order(s: _Seeder, catalog: list, by_parent: dict, customers: list, coupons:
     return record
 
 
+def _store_settings(s: _Seeder, created: datetime) -> None:
+    """The 10% standard rate the orders' tax lines name (rate_id 1, "TAX-1"), two shipping classes, and
+    zones US (flat rate + free shipping over 100, instance ids 1 and 2, as the orders' shipping lines
+    say) and Europe (flat rate)."""
+    s.add("taxes", {**tax_defaults(), "rate": "10.0000", "name": "Tax", "shipping": True},
+          created=created, record_id=s.next_id("tax_rates"))
+    flat = term_defaults(False)
+    for name, text in (("Express", "Next-day delivery."), ("Bulky", "Large or heavy items.")):
+        slug = slugify(name)
+        s.add("shipping_classes", {**flat(), "name": name, "slug": slug, "description": text}, created=created,
+              record_id=s.next_id("terms"), lookup=slug)
+    zones = (("United States (US)", [{"code": "US", "type": "country"}],
+              [("flat_rate", {"cost": "8"}), ("free_shipping", {"requires": "min_amount", "min_amount": "100"})]),
+             ("Europe", [{"code": "EU", "type": "continent"}], [("flat_rate", {"cost": "12"})]))
+    for order, (name, locations, methods) in enumerate(zones):
+        zone = s.add("shipping_zones", {"name": name, "order": order, "locations": locations}, created=created,
+                     record_id=s.next_id("shipping_zones"))
+        for position, (method_id, values) in enumerate(methods, start=1):
+            s.add("shipping_zone_methods", {"method_id": method_id, "order": position, "enabled": True,
+                                            "settings": values},
+                  created=created, record_id=s.next_id("shipping_zone_methods"), parent_id=zone.record_id)
+
+
+REFUND_REASONS = ("", "Customer changed their mind", "Item arrived damaged", "Wrong size", "Duplicate order")
+
+
+def _refund(s: _Seeder, order: SandboxRecord, when: datetime, amount: Decimal, reason: str,
+            lines: list[tuple[str, dict, dict]]) -> SandboxRecord:
+    data = {**refund_defaults(), "amount": f"{amount:.2f}", "reason": reason,
+            "refunded_payment": order.data["payment_method"] in ("stripe", "paypal")}
+    for kind, item, asked in lines:
+        data[kind].append(refund_line(kind, item, asked, s.next_id("meta"), s.next_id("order_items")))
+    if lines:
+        ids = [s.next_id("order_items") for _ in order.data["tax_lines"]]
+        data["tax_lines"] = refund_tax_lines(order.data, data, ids)
+    return s.add("refunds", data, created=when, parent_id=order.record_id)
+
+
+def _unit_refund(line: dict) -> tuple[Decimal, dict]:
+    """One unit of a line: its share of the line total and of its tax (rate 1)."""
+    qty = line["quantity"]
+    total = (Decimal(line["total"]) / qty).quantize(Decimal("0.01"))
+    tax = (Decimal(line["total_tax"]) / qty).quantize(Decimal("0.01"))
+    return total + tax, {"qty": 1, "refund_total": str(total), "refund_tax": {"1": tax} if tax else {}}
+
+
+def _refunds(s: _Seeder, orders: list[SandboxRecord]) -> int:
+    """Refunded orders get refunds summing to their total: all lines (and shipping) at once, or for a
+    quarter of them one unit first and the rest later ("Order fully refunded.", no lines, as an order
+    set to refunded gets it). ~8% of completed orders get a partial refund of one unit. Drawn from an
+    RNG of their own so the rest of the seed stays what it was."""
+    rng = random.Random(f"{s.seed}-refunds")
+    made = 0
+    for order in orders:
+        data = order.data
+        status = data["status"]
+        if status not in ("refunded", "completed") or (status == "completed" and rng.random() >= 0.08):
+            continue
+        first = min(s.anchor, order.date_created_gmt + timedelta(seconds=rng.randint(3600, 20 * 86400)))
+        refunds = []
+        total = Decimal(data["total"])
+        if status == "completed" or rng.random() < 0.25:
+            line = rng.choice(data["line_items"])
+            amount, asked = _unit_refund(line)
+            refunds.append(_refund(s, order, first, amount, rng.choice(REFUND_REASONS[1:]),
+                                   [("line_items", line, asked)]))
+            if status == "refunded":
+                later = min(s.anchor, first + timedelta(seconds=rng.randint(600, 5 * 86400)))
+                refunds.append(_refund(s, order, later, total - amount, FULLY_REFUNDED_REASON, []))
+        else:
+            lines = [("line_items", line, {"qty": line["quantity"], "refund_total": line["total"],
+                                           "refund_tax": {"1": Decimal(line["total_tax"])}})
+                     for line in data["line_items"]]
+            lines += [("shipping_lines", ship, {"qty": 0, "refund_total": ship["total"],
+                                                "refund_tax": {"1": Decimal(ship["total_tax"])}})
+                      for ship in data["shipping_lines"] if Decimal(ship["total"])]
+            refunds.append(_refund(s, order, first, total, rng.choice(REFUND_REASONS), lines))
+        data["refunds"] = [{"id": r.record_id, "reason": r.data["reason"], "total": f"-{r.data['amount']}"}
+                           for r in sorted(refunds, key=lambda r: (r.date_created_gmt, r.record_id), reverse=True)]
+        order.date_modified_gmt = max(order.date_modified_gmt, *(r.date_created_gmt for r in refunds))
+        made += len(refunds)
+    return made
+
+
 def _orders(s: _Seeder, count: int, catalog: list, variations: list, customers: list, coupons: list) -> dict:
     by_parent: dict[int, list] = {}
     for variation in variations:
@@ -499,7 +587,7 @@ def _orders(s: _Seeder, count: int, catalog: list, variations: list, customers: 
         customer.data["is_paying_customer"] = customer.record_id in paying
     for product in catalog:
         product.data["total_sales"] = sales.get(product.record_id, 0)
-    return {"orders": len(orders), "order_notes": len(notes)}
+    return {"orders": len(orders), "order_notes": len(notes), "refunds": _refunds(s, orders)}
 
 
 def _reviews(s: _Seeder, count: int, catalog: list, customers: list) -> int:
@@ -621,7 +709,7 @@ def woocommerce_seed(
     reviews = products // 2 if reviews is None else reviews
     coupons = (10 if products else 0) if coupons is None else coupons
     counts = {"products": 0, "variations": 0, "product_translations": 0, "customers": 0, "orders": 0,
-              "order_notes": 0, "reviews": 0, "coupons": 0, "categories": 0}
+              "order_notes": 0, "refunds": 0, "reviews": 0, "coupons": 0, "categories": 0}
     tax = _taxonomies(s, languages) if products or malformed else None
     catalog, variations = [], []
     if products:

@@ -16,6 +16,9 @@ from . import crud
 from .auth import authenticate
 from .errors import WooError, missing_params, no_route
 from .resources import CURRENCY_SYMBOLS, WC_VERSION, spec_for
+from .versions import adapt, route_available
+
+READ_ONLY_ROUTES = frozenset({"all_refunds", "product_reviews"})
 
 BASIC_REALM = (
     'Basic realm="WooCommerce API. Use a consumer key in the username field and a consumer secret '
@@ -49,7 +52,7 @@ def _fault_response(store: SandboxStore) -> HttpResponse | None:
     return response
 
 
-def _body(request) -> dict:
+def body_of(request) -> dict:
     if not request.body:
         return {}
     if request.content_type == "application/x-www-form-urlencoded":
@@ -81,8 +84,15 @@ def woo_view(kind: str, *, auth: bool = True):
             if fault is not None:
                 return fault
             site_url = request.build_absolute_uri(request.path.split("/wp-json")[0].split("/_sandbox")[0])
-            ctx = crud.Ctx(store=store_obj, site_url=site_url.rstrip("/"))
+            version = kwargs.pop("version", "v3")
+            route = kwargs.pop("route", "")
+            ctx = crud.Ctx(store=store_obj, site_url=site_url.rstrip("/"), version=version)
             try:
+                # WordPress matches the route before it checks permissions: an unknown route is 404 for all
+                if route and not route_available(route, version):
+                    raise no_route()
+                if route in READ_ONLY_ROUTES and request.method != "GET":
+                    raise no_route()
                 if auth:
                     authenticate(request, store_obj, kind)
                 result = view(request, ctx, **kwargs)
@@ -92,6 +102,8 @@ def woo_view(kind: str, *, auth: bool = True):
             if isinstance(result, HttpResponse):
                 return result
             payload, status, headers = result
+            if request.GET.get("_fields") and status < 300:
+                payload = fields_filter(payload, crud.param_list(request.GET, "_fields"))
             return json_response(payload, status, headers)
 
         return wrapper
@@ -99,9 +111,28 @@ def woo_view(kind: str, *, auth: bool = True):
     return decorate
 
 
-def _force(request, body) -> bool:
+def fields_filter(payload, fields: list[str]):
+    """WordPress's `_fields` (rest_filter_response_fields): keep the named keys, `a.b` for nested ones."""
+    if isinstance(payload, list):
+        return [fields_filter(item, fields) for item in payload]
+    if not isinstance(payload, dict):
+        return payload
+    out: dict = {}
+    for name in fields:
+        head, _, rest = name.partition(".")
+        if head not in payload:
+            continue
+        if not rest or not isinstance(payload[head], dict):
+            out[head] = payload[head]
+        elif not (head in out and not isinstance(out[head], dict)):
+            nested = fields_filter(payload[head], [rest])
+            out[head] = {**out.get(head, {}), **nested}
+    return out
+
+
+def force_of(request, body, default: bool = False) -> bool:
     raw = request.GET.get("force", body.get("force") if isinstance(body, dict) else None)
-    return crud.param_bool(raw) if raw is not None else False
+    return crud.param_bool(raw) if raw is not None else default
 
 
 def _link_header(request, page: int, total_pages: int) -> str:
@@ -122,20 +153,26 @@ def _link_header(request, page: int, total_pages: int) -> str:
 @woo_view("collection")
 def collection_view(request, ctx, resource, **kwargs):
     spec = spec_for(resource)
-    scope_id = crud.scope_check(ctx, spec, kwargs.get(spec.scope.kwarg) if spec.scope else None)
+    if request.method == "GET" and spec.scope and spec.scope.list_missing_parent:
+        try:
+            scope_id = crud.scope_check(ctx, spec, kwargs.get(spec.scope.kwarg))
+        except WooError:  # refunds of an order that does not exist: an empty list, as WP_Query finds none
+            return [], 200, {"X-WP-Total": "0", "X-WP-TotalPages": "0"}
+    else:
+        scope_id = crud.scope_check(ctx, spec, kwargs.get(spec.scope.kwarg) if spec.scope else None)
     if request.method == "GET":
         items, total, total_pages, page = crud.records_page(ctx, spec, request.GET, scope_id)
         headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(total_pages)}
         link = _link_header(request, page, total_pages) if spec.paginated else ""
         if link:
             headers["Link"] = link
-        return items, 200, headers
+        return adapt(resource, ctx.version, items), 200, headers
     if request.method == "POST":
-        body = _body(request)
+        body = body_of(request)
         if not isinstance(body, dict):
             body = {}
         record = crud.record_create(ctx, spec, body, scope_id)
-        return crud.render(ctx, spec, record), 201, {}
+        return adapt(resource, ctx.version, crud.render(ctx, spec, record)), 201, {}
     raise no_route()
 
 
@@ -144,15 +181,17 @@ def item_view(request, ctx, resource, record_id, **kwargs):
     spec = spec_for(resource)
     scope_id = crud.scope_check(ctx, spec, kwargs.get(spec.scope.kwarg) if spec.scope else None)
     if request.method == "GET":
-        return crud.render(ctx, spec, crud.record_get(ctx, spec, record_id, scope_id)), 200, {}
-    body = _body(request)
+        return adapt(resource, ctx.version, crud.render(ctx, spec, crud.record_get(ctx, spec, record_id, scope_id))), \
+            200, {}
+    body = body_of(request)
     if not isinstance(body, dict):
         body = {}
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.method in ("POST", "PUT", "PATCH") and resource != "refunds":  # refunds cannot be edited
         record = crud.record_update(ctx, spec, record_id, body, scope_id)
-        return crud.render(ctx, spec, record), 200, {}
+        return adapt(resource, ctx.version, crud.render(ctx, spec, record)), 200, {}
     if request.method == "DELETE":
-        return crud.record_delete(ctx, spec, record_id, _force(request, body), scope_id), 200, {}
+        deleted = crud.record_delete(ctx, spec, record_id, force_of(request, body, spec.force_default), scope_id)
+        return adapt(resource, ctx.version, deleted), 200, {}
     raise no_route()
 
 
@@ -162,7 +201,7 @@ def batch_view(request, ctx, resource, **kwargs):
     if request.method not in ("POST", "PUT", "PATCH"):
         raise no_route()
     scope_id = crud.scope_check(ctx, spec, kwargs.get(spec.scope.kwarg) if spec.scope else None)
-    return crud.batch(ctx, spec, _body(request), scope_id), 200, {}
+    return adapt(resource, ctx.version, crud.batch(ctx, spec, body_of(request), scope_id)), 200, {}
 
 
 # ---------------------------------------------------------------- tax classes
@@ -189,7 +228,7 @@ def tax_classes_view(request, ctx):
         rows = crud.base_queryset(ctx, "tax_classes").order_by("record_id").values_list("data", flat=True)
         return [STANDARD_TAX_CLASS, *[{"slug": r["slug"], "name": r["name"]} for r in rows]], 200, {}
     if request.method == "POST":
-        body = _body(request)
+        body = body_of(request)
         name = str(body.get("name") or "").strip() if isinstance(body, dict) else ""
         if not name:
             raise missing_params(["name"])
@@ -201,7 +240,7 @@ def tax_classes_view(request, ctx):
 def tax_class_item_view(request, ctx, slug):
     if request.method != "DELETE":
         raise no_route()
-    if not _force(request, {}):
+    if not force_of(request, {}):
         raise WooError("woocommerce_rest_trash_not_supported", "Taxes do not support trashing.", 501)
     record = crud.base_queryset(ctx, "tax_classes").filter(lookup=slug).first()
     if record is None:
@@ -278,7 +317,7 @@ def no_route_view(request, ctx, rest=""):
 def faults_view(request, ctx):
     """`POST /_sandbox/faults` {latency_ms, error_rate, rate_429, seed} with the store's read-write key."""
     if request.method == "POST":
-        body = _body(request)
+        body = body_of(request)
         body = body if isinstance(body, dict) else {}
         try:
             sandbox_store_set_faults(

@@ -1,0 +1,1 @@
+"""Magento 2 / Adobe Commerce REST emulator (see README.md)."""
