@@ -111,6 +111,15 @@ def sandbox_store_set_throttle(store: SandboxStore, *, restore_rate=None, bucket
     return store
 
 
+def sandbox_store_set_rate_limit(store: SandboxStore, *, quota=None, window_ms=None, plan=None) -> SandboxStore:
+    """Set a request-quota store's quota (requests per window, window length in ms, or a plan's quota by
+    name) through its platform's `rate_limit_set` store hook; None leaves a value as it is."""
+    hooks = store_hooks(store.platform)
+    if not hasattr(hooks, "rate_limit_set"):
+        raise SandboxError(f"Sandbox platform {store.platform!r} has no request quota.")
+    return hooks.rate_limit_set(store, quota=quota, window_ms=window_ms, plan=plan)
+
+
 def sandbox_store_set_faults(
     store: SandboxStore, *, latency_ms=None, error_rate=None, rate_429=None, seed=...
 ) -> SandboxStore:

@@ -288,7 +288,7 @@ MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS = env.int("MIGRATOR_SMART_UPDATE_MIN_
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 # Where the sandbox app is installed: platform -> the package emulating its API, under /sandbox/<platform>/.
 SANDBOX_PLATFORMS = {"woocommerce": "sandbox.woocommerce", "shopify": "sandbox.shopify",
-                     "magento2": "sandbox.magento2"}
+                     "magento2": "sandbox.magento2", "bigcommerce": "sandbox.bigcommerce"}
 # `make run`'s demo stores (bootstrap_demo): a seeded source and two empty targets.
 SANDBOX_DEMO_STORES = [
     {"role": "source", "platform": "woocommerce", "name": "demo-source", "languages": ["en", "fr"], "seed": True},

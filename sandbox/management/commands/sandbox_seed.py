@@ -12,6 +12,7 @@ from sandbox.services import (
     sandbox_store_create,
     sandbox_store_describe,
     sandbox_store_set_access_token,
+    sandbox_store_set_rate_limit,
     sandbox_store_set_throttle,
     store_hooks,
 )
@@ -40,6 +41,11 @@ class Command(BaseCommand):
                             help="Cost-based throttling: points restored per second.")
         parser.add_argument("--bucket-size", type=float, default=None,
                             help="Cost-based throttling: bucket size in points.")
+        parser.add_argument("--quota", type=int, default=None,
+                            help="Request-quota platforms: requests per window (e.g. 150, or 450 on Pro).")
+        parser.add_argument("--quota-window-ms", type=int, default=None,
+                            help="Request-quota platforms: the quota window in milliseconds (default 30000).")
+        parser.add_argument("--plan", default=None, help="Request-quota platforms: the plan whose quota to use.")
 
     def handle(self, *args, **opts):
         if opts["languages"]:
@@ -54,6 +60,9 @@ class Command(BaseCommand):
                 sandbox_store_set_access_token(store, opts["access_token"])
             if opts["restore_rate"] is not None or opts["bucket_size"] is not None:
                 sandbox_store_set_throttle(store, restore_rate=opts["restore_rate"], bucket_size=opts["bucket_size"])
+            if opts["quota"] is not None or opts["quota_window_ms"] is not None or opts["plan"]:
+                sandbox_store_set_rate_limit(store, quota=opts["quota"], window_ms=opts["quota_window_ms"],
+                                             plan=opts["plan"])
             counts = {}
             if not opts["empty"]:
                 counts = sandbox_seed(

@@ -1,0 +1,1 @@
+"""BigCommerce REST Management API (v3 + v2) emulator."""
