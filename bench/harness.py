@@ -108,6 +108,36 @@ def metered_application():
     return ShopifyMeter(application, os.environ["MIGRATOR_REDIS_URL"])
 
 
+def sql_reset() -> None:
+    import redis
+
+    redis.Redis.from_url(os.environ["MIGRATOR_REDIS_URL"]).delete("cartmigrate:bench:sql")
+
+
+def sql_statements() -> int:
+    """SQL statements the workers sent since sql_reset() (counted by worker_meter.py; flushed every 200 and
+    when a pool process stops, so read it after the workers stopped)."""
+    import redis
+
+    return int(redis.Redis.from_url(os.environ["MIGRATOR_REDIS_URL"]).get("cartmigrate:bench:sql") or 0)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and every descendant, living or reaped, in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        todo += [int(c) for c in subprocess.run(["pgrep", "-P", str(p)], capture_output=True, text=True).stdout.split()]
+    return total
+
+
 def meter_reset() -> None:
     import redis
 
@@ -130,7 +160,8 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
     `interactive_workers` on the interactive queue only (bin/worker's shape: with those, the others run at
     nice 10); yields the worker processes.
     With `metered`, the site is wrapped in ShopifyMeter."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {}),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "bench"), str(ROOT), os.environ.get("PYTHONPATH")]))}
     (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115 - closed below
     port = site.rsplit(":", 1)[1]
@@ -141,7 +172,7 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     procs = [
         subprocess.Popen([*(["nice", "-n", "10"] if interactive_workers and i < workers else []),
-                          sys.executable, "-m", "celery", "-A", "migrator", "worker", "--concurrency=1",
+                          sys.executable, "-m", "celery", "-A", "worker_meter", "worker", "--concurrency=1",
                           "--prefetch-multiplier=1", "--loglevel=WARNING", "-n", f"bench{i}@%h",
                           "--without-gossip", "--without-mingle", *(["-Q", "interactive"] if i >= workers else [])],
                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -13,8 +13,9 @@ the source is a seeded Shopify sandbox store under the same throttling (target W
 prints records read per hour and the THROTTLED answers (large entities are read with bulk queries).
 
 Needs PostgreSQL and Redis (defaults in bench/harness.py; override with DATABASE_URL / CELERY_BROKER_URL).
-Prints seeding time, migration time, entities per second, API calls and the workers' peak memory
-(VmHWM). It drops and recreates the benchmark database first.
+Prints seeding time, migration time, entities per second, API calls, the workers' peak memory (VmHWM),
+their CPU time per migrated entity and the SQL statements they sent per migrated entity (worker_meter.py).
+It drops and recreates the benchmark database first.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import time
 
 from harness import (
     checked_stores,
+    cpu_seconds,
     meter_read,
     meter_reset,
     peak_rss_mb,
@@ -31,6 +33,8 @@ from harness import (
     reset_database_and_setup_django,
     run_and_wait,
     serving,
+    sql_reset,
+    sql_statements,
 )
 
 
@@ -82,7 +86,10 @@ def main() -> None:
 
             SandboxStore.objects.filter(pk=metered_sb.pk).update(throttle_available=None, throttle_updated=None)
             meter_reset()
+        sql_reset()
+        cpu_before = sum(cpu_seconds(w.pid) for w in workers)
         run, elapsed = run_and_wait(migration, "full", user)
+        worker_cpu = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
         progress = progress_of(run)
         migrated = sum(p["done"] for p in progress.values())
         result = {
@@ -106,7 +113,12 @@ def main() -> None:
                                      "budget_efficiency": round(meter["points"] / (elapsed * args.restore_rate), 3)}
             if shopify_source:
                 result["shopify_source"] = {"records_per_hour": round(migrated / elapsed * 3600), **figures}
-        print(json.dumps(result, indent=2))
+    # Read once the workers stopped: each pool process flushes its count when it stops.
+    result["worker_cpu_seconds"] = round(worker_cpu, 1)
+    result["worker_cpu_ms_per_entity"] = round(worker_cpu * 1000 / max(migrated, 1), 2)
+    result["sql_statements"] = sql_statements()
+    result["sql_statements_per_entity"] = round(result["sql_statements"] / max(migrated, 1), 2)
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -848,15 +848,15 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
     if not to_create:
         return out
 
-    # 1. Pending rows with natural keys, committed before the target write.
-    with transaction.atomic():
-        for item, transformed in to_create:
-            IdMap.objects.update_or_create(
-                migration_id=migration_id, entity=str(entity), source_id=item.source_id,
-                defaults={"organization_id": ctx.run.organization_id, "state": IdMapState.PENDING,
-                          "natural_key": (transformed.natural_key() or "")[:255], "run": ctx.run,
-                          "source_updated_at": item.updated_at},
-            )
+    # 1. Pending rows with natural keys, committed before the target write (one upsert for the page).
+    IdMap.objects.bulk_create(
+        [IdMap(migration_id=migration_id, entity=str(entity), source_id=item.source_id,
+               organization_id=ctx.run.organization_id, state=IdMapState.PENDING,
+               natural_key=(transformed.natural_key() or "")[:255], run=ctx.run,
+               source_updated_at=item.updated_at) for item, transformed in to_create],
+        update_conflicts=True, unique_fields=["migration", "entity", "source_id"],
+        update_fields=["organization", "state", "natural_key", "run", "source_updated_at", "updated_at"],
+    )
     # 2. The write.
     results = ctx.target.create(entity, [t for _, t in to_create])
     # 3. Outcome, committed with progress by _commit_page.
@@ -928,12 +928,16 @@ def _written_children(ctx: StepContext, item: Canonical, target_id: str) -> dict
 
 
 def _save_children(ctx: StepContext, children: dict[str, str]) -> None:
-    for child_source, child_target in children.items():
-        IdMap.objects.update_or_create(
-            migration_id=ctx.run.migration_id, entity=VARIANTS, source_id=str(child_source),
-            defaults={"organization_id": ctx.run.organization_id, "target_id": str(child_target),
-                      "state": IdMapState.DONE, "run": ctx.run},
-        )
+    """Id map rows of written children (variations): one upsert for all of them."""
+    if not children:
+        return
+    IdMap.objects.bulk_create(
+        [IdMap(migration_id=ctx.run.migration_id, entity=VARIANTS, source_id=str(child_source),
+               organization_id=ctx.run.organization_id, target_id=str(child_target), state=IdMapState.DONE,
+               run=ctx.run) for child_source, child_target in children.items()],
+        update_conflicts=True, unique_fields=["migration", "entity", "source_id"],
+        update_fields=["organization", "target_id", "state", "run", "updated_at"],
+    )
 
 
 def _transform(ctx: StepContext, item: Canonical, targets: dict[str, dict[str, str]]
@@ -1006,18 +1010,24 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
         if locked is None:
             raise LeaseLost()
         catalog = ctx.target.capabilities.updatable_fields.get(ctx.entity, ())
-        for (item, transformed), result in out.results:
-            if result.ok:
-                IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity),
-                                     source_id=item.source_id).update(
-                    state=IdMapState.DONE, target_id=str(result.target_id), fields_hash=_hash(transformed),
-                    synced=baseline(ctx.entity, transformed, catalog), run=ctx.run,
-                    updated_at=now,  # the record's last whole write (a smart update's patch does not move it)
-                )
-                _save_children(ctx, result.children)
-            else:
-                IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id=item.source_id,
-                                     state=IdMapState.PENDING).delete()
+        # One statement each for the page: the written rows, their children, the refused pending rows.
+        written = [(item, transformed, result) for (item, transformed), result in out.results if result.ok]
+        refused = [item.source_id for (item, _), result in out.results if not result.ok]
+        if written:
+            rows = IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity),
+                                        source_id__in=[item.source_id for item, _, _ in written])
+            pks = dict(rows.values_list("source_id", "pk"))
+            IdMap.objects.bulk_update(
+                [IdMap(pk=pks[item.source_id], state=IdMapState.DONE, target_id=str(result.target_id),
+                       fields_hash=_hash(transformed), synced=baseline(ctx.entity, transformed, catalog),
+                       run=ctx.run, updated_at=now)  # the last whole write (a smart update's patch does not move it)
+                 for item, transformed, result in written if item.source_id in pks],
+                ["state", "target_id", "fields_hash", "synced", "run", "updated_at"],
+            )
+            _save_children(ctx, {k: v for _, _, result in written for k, v in (result.children or {}).items()})
+        if refused:
+            IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id__in=refused,
+                                 state=IdMapState.PENDING).delete()
         for source_id, synced in out.synced.items():
             IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id=source_id).update(
                 synced=synced)
