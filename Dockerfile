@@ -17,6 +17,7 @@ COPY templates templates
 COPY static static
 COPY manage.py ./
 COPY bin bin
+COPY support support
 RUN pip install --no-cache-dir .
 # Production settings refuse to load without their secrets: placeholders for this build step only (collectstatic
 # neither encrypts nor signs anything); the real ones come from the environment at run time.

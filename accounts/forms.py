@@ -1,12 +1,21 @@
 """Input of the account page. Forms only validate; the services in accounts.services write."""
+import zoneinfo
+
 from django import forms
 
 from .models import ApiToken, Organization
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return [("", "Automatic: my browser's time zone"), ("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
+
+
 class ProfileForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False, label="First name")
     last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    time_zone = forms.ChoiceField(required=False, label="Time zone", choices=time_zone_choices,
+                                  help_text="Times on these pages are shown in it.")
 
 
 class _IdsForm(forms.Form):

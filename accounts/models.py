@@ -124,3 +124,15 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Profile(models.Model):
+    """A person's own settings, across organizations (created when first saved)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(
+        max_length=64, blank=True,
+        help_text="IANA name (Europe/Paris) times are shown in; blank: the browser's own (tz cookie), else UTC.")
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"

@@ -5,7 +5,7 @@ from django.db.models import F, QuerySet
 from django.http import Http404
 
 from .keys import key_hash
-from .models import ApiToken, Invitation, Membership, Organization
+from .models import ApiToken, Invitation, Membership, Organization, Profile
 
 ACTIVE_ORGANIZATION_SESSION_KEY = "accounts_active_organization_id"
 
@@ -104,3 +104,8 @@ def api_token_get_by_key(*, key: str) -> ApiToken | None:
         )
         .first()
     )
+
+
+def user_time_zone(*, user) -> str:
+    """The time zone the user chose in their profile ("" when they let the browser decide)."""
+    return Profile.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""

@@ -2,6 +2,7 @@
 
 Owner-only actions raise `NotAllowed`; input a user can fix raises `AccountError` (with the form field it is
 about); another organization's object is a 404."""
+import zoneinfo
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from .errors import AccountError, InvitationNotForUser, NotAllowed
 from .keys import key_generate, key_hash
-from .models import ApiToken, Invitation, Membership, Organization
+from .models import ApiToken, Invitation, Membership, Organization, Profile
 
 # A second invitation to the same address within this interval is taken for a double submit: nothing is re-sent,
 # so the link of the email just sent stays the valid one.
@@ -49,11 +50,16 @@ def user_create(*, email: str, password: str, **extra):
     return user
 
 
-def user_profile_update(*, user, first_name: str, last_name: str):
-    """Change the user's name (the email is changed through the email pages, which verify it)."""
+def user_profile_update(*, user, first_name: str, last_name: str, time_zone: str | None = None):
+    """Change the user's name (the email is changed through the email pages, which verify it) and, when
+    given, the time zone times are shown in ("" = the browser's); an unknown zone raises ApplicationError."""
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
     user.save(update_fields=["first_name", "last_name"])
+    if time_zone is not None:
+        if time_zone and time_zone not in zoneinfo.available_timezones():
+            raise AccountError(f"{time_zone} is not a time zone; choose one from the list.", field="time_zone")
+        Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
     return user
 
 

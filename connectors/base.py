@@ -39,6 +39,19 @@ class OptionField:
     choices: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class PlatformGuide:
+    """What the help center says about a platform, declared by its connector (generic pages name no platform):
+    the steps to create the API credentials the wizard asks for, the permissions they need as a source (read)
+    and as a target (write), notes, and the platform's own documentation page."""
+
+    key_steps: tuple[str, ...]
+    source_permissions: tuple[str, ...] = ()
+    target_permissions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    docs_url: str = ""
+
+
 # Options every target understands; connectors add their own.
 CLEAR_TARGET = OptionField(
     key="clear_target",
@@ -233,6 +246,8 @@ class Connector(ABC):
     # The platform's order statuses and what each means canonically (used for default status mapping).
     order_statuses: ClassVar[dict[str, OrderStatus]] = {}
     url_help: ClassVar[str] = "The address of the store's home page, e.g. https://shop.example.com"
+    # The help center's page for this platform (where to find the keys, permissions); None: no page.
+    guide: ClassVar[PlatformGuide | None] = None
     # The brand colour of the dot shown beside the platform's name.
     color: ClassVar[str] = "#7b8794"
     # How a record written here compares with its source (verification).

@@ -61,6 +61,39 @@ DEPENDENCIES: dict[EntityType, tuple[EntityType, ...]] = {
 ENTITY_ORDER: tuple[EntityType, ...] = tuple(EntityType)
 
 
+# What a person reads for each canonical field (the smart-update catalog, its changes, Check Result's samples).
+FIELD_LABELS: dict[str, str] = {
+    "stock_quantity": "Quantity", "stock_status": "Stock status", "manage_stock": "Stock tracking",
+    "price": "Price", "compare_at_price": "Compare-at price", "status": "Status", "name": "Name / title",
+    "description": "Description", "short_description": "Short description", "category_ids": "Categories",
+    "seo": "SEO URL and meta", "weight": "Weight", "featured": "Featured", "tags": "Tags", "images": "Images",
+    "manufacturer_id": "Brand", "tax_class_id": "Tax class", "shipments": "Tracking number and carrier",
+    "status_history": "Status history / notes", "customer_note": "Customer note", "billing": "Billing address",
+    "shipping": "Shipping address", "first_name": "First name", "last_name": "Last name", "phone": "Phone",
+    "group": "Customer group", "parent_id": "Parent", "position": "Position", "image": "Image",
+    "paid_at": "Payment status", "code": "Code", "amount": "Amount", "expires_at": "Expiry",
+    "usage_limit": "Usage limit", "product_ids": "Products", "sku": "SKU", "email": "Email",
+    "regular_price": "Regular price", "sale_price": "Sale price", "tracking_number": "Tracking number",
+    "tracking_company": "Carrier", "address1": "Address", "address2": "Address line 2", "postcode": "Postcode",
+    "country": "Country", "city": "City", "state": "State / region", "company": "Company", "slug": "URL key",
+    "meta_title": "Meta title", "meta_description": "Meta description", "title": "Title", "rating": "Rating",
+    "currency": "Currency", "total": "Total", "created_at": "Created", "updated_at": "Updated", "note": "Note",
+}
+
+
+def field_label(name: str) -> str:
+    """"stock_quantity" -> "Quantity"; a field without a label reads as words ("tax_classes" -> "Tax classes");
+    a nested one part by part ("billing.postcode" -> "Billing address › Postcode", "lines.0" -> "Lines › #1")."""
+    def one(part: str) -> str:
+        if part.isdigit():
+            return f"#{int(part) + 1}"
+        label = FIELD_LABELS.get(part)
+        if label is None:
+            label = part.removesuffix("_ids").removesuffix("_id").replace("_", " ").strip().capitalize()
+        return label or part
+    return " › ".join(one(part) for part in str(name).split("."))
+
+
 class OrderStatus(StrEnum):
     """Canonical order statuses; each connector maps its own statuses to and from these."""
 

@@ -5,6 +5,7 @@ masked `credentials_hint` is shown, read-only. Creation goes through the service
 adds nothing; its actions (check a store, start, cancel, resume or retry runs, extend the re-migration
 window) call the same services as the API."""
 import json
+import re
 import uuid
 
 from django import forms
@@ -13,15 +14,19 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from accounts.models import Membership
+
 from . import selectors
 from .errors import ApplicationError
+from .labels import entity_label
 from .models import EntityProgress, IdMap, MigrationRun, RecordError, Store, StoreMigration
 from .services.remigration import (
     migration_extend_remigration_window,
@@ -38,22 +43,44 @@ def _pretty_json(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
+SHORT_ID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{0,4})?", re.IGNORECASE)
+
+
 class UUIDSearchMixin:
     """Also find rows whose `uuid_search_fields` equal a pasted UUID (exact, indexed, any case or hyphenation),
-    on top of the usual `search_fields`."""
+    or start with a short id as the owner's pages show it (its first 8 hex digits), on top of the usual
+    `search_fields`."""
 
     uuid_search_fields: tuple[str, ...] = ("id",)
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            value = uuid.UUID(search_term.strip())
-        except ValueError:
-            return results, may_have_duplicates
+        term = search_term.strip()
         by_uuid = Q()
+        try:
+            value = uuid.UUID(term)
+        except ValueError:
+            if not SHORT_ID.fullmatch(term):
+                return results, may_have_duplicates
+            prefix, texts = term.lower(), {}
+            for field in self.uuid_search_fields:
+                # A PostgreSQL uuid read as text is hyphenated lower case.
+                texts[f"_text_{field.replace('__', '_')}"] = Cast(field, CharField())
+                by_uuid |= Q(**{f"_text_{field.replace('__', '_')}__startswith": prefix})
+            return results | queryset.filter(pk__in=queryset.annotate(**texts).filter(by_uuid).values("pk")), \
+                may_have_duplicates
         for field in self.uuid_search_fields:
             by_uuid |= Q(**{field: value})
         return results | queryset.filter(by_uuid), may_have_duplicates
+
+
+def owner_email_expression(*user_paths: str) -> Coalesce:
+    """The email of the first of `user_paths` set (who started it, who created the migration), else of the
+    organization's first owner: what support searches and reads as "the customer"."""
+    first_owner = (Membership.objects.filter(organization=OuterRef("organization"), role=Membership.Role.OWNER)
+                   .order_by("created_at").values("user__email")[:1])
+    return Coalesce(*(NullIf(f"{path}__email", Value("")) for path in user_paths), Subquery(first_owner),
+                    Value(""), output_field=CharField())
 
 
 class NoWritesMixin:
@@ -162,7 +189,7 @@ class RemigrationWindowForm(forms.Form):
 
 @admin.register(StoreMigration)
 class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
-    list_display = ["id", "route", "state", "headline", "migrated", "created_at", "organization"]
+    list_display = ["id", "route", "state", "headline", "migrated", "created_at", "organization", "owner_email"]
     list_filter = [
         "state",
         ("source_store__platform", _titled_filter("source platform")),
@@ -173,6 +200,7 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
     ]
     uuid_search_fields = ("id",)
     list_select_related = ["source_store", "target_store", "organization"]
+    search_help_text = "Email of the customer, migration id (or its first 8 characters), store URL."
     fields = [
         "id", "organization", "source_store", "target_store", "entities", "options_display", "language_mapping",
         "status_mapping", "group_mapping", "state", "headline", "migrated", "quote_display", "full_completed_at",
@@ -183,6 +211,13 @@ class StoreMigrationAdmin(UUIDSearchMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return _numbers_changelist(lambda rows: selectors.migrations_numbers(migrations=rows))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(owner_email=owner_email_expression("created_by"))
+
+    @admin.display(description="Owner email", ordering="owner_email")
+    def owner_email(self, migration: StoreMigration) -> str:
+        return migration.owner_email or "—"
 
     @staticmethod
     def _migration_numbers(migration: StoreMigration) -> selectors.MigrationNumbers:
@@ -324,11 +359,13 @@ class RecordErrorInline(ReadOnlyInline):
 @admin.register(MigrationRun)
 class MigrationRunAdmin(UUIDSearchMixin, ReadOnlyAdmin):
     list_display = ["id", "migration", "kind", "status", "progress_summary", "written", "errors_count", "price",
-                    "created_at", "finished_at"]
+                    "organization", "owner_email", "created_at", "finished_at"]
     list_filter = ["status", "kind"]
-    search_fields = ["migration__source_store__url", "migration__target_store__url", "requested_by__email"]
+    search_fields = ["migration__source_store__url", "migration__target_store__url", "requested_by__email",
+                     "migration__created_by__email", "organization__memberships__user__email"]
+    search_help_text = "Email of the customer, run or migration id (or its first 8 characters), store URL."
     uuid_search_fields = ("id", "migration__id")
-    list_select_related = ["migration"]
+    list_select_related = ["migration", "organization"]
     fields = [
         "id", "organization", "migration", "kind", "status", "phase", "cancel_requested", "error_message",
         "numbers_summary", "progress_summary", "warnings_display", "quote_display", "price", "api_calls",
@@ -341,6 +378,14 @@ class MigrationRunAdmin(UUIDSearchMixin, ReadOnlyAdmin):
 
     def get_changelist(self, request, **kwargs):
         return _numbers_changelist(lambda rows: selectors.runs_numbers(runs=rows))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            owner_email=owner_email_expression("requested_by", "migration__created_by"))
+
+    @admin.display(description="Owner email", ordering="owner_email")
+    def owner_email(self, run: MigrationRun) -> str:
+        return run.owner_email or "—"
 
     def has_run_control_permission(self, request) -> bool:
         return request.user.has_perm("migrations_app.change_migrationrun")
@@ -380,7 +425,7 @@ class MigrationRunAdmin(UUIDSearchMixin, ReadOnlyAdmin):
         if not warnings:
             return "—"
         return format_html_join("", "<div>{}{} — {}</div>", (
-            (f"{w.get('entity')}: " if w.get("entity") else "", w.get("count", ""), w.get("message", ""))
+            (f"{entity_label(w['entity'])}: " if w.get("entity") else "", w.get("count", ""), w.get("message", ""))
             for w in warnings))
 
     @admin.display(description="Quote")

@@ -6,8 +6,9 @@ from connectors.base import CLEAR_SCOPE, CLEAR_TARGET, STANDARD_OPTIONS, OptionF
 from connectors.entities import EntityType
 from connectors.registry import all_connectors, get_connector_class
 
-from .enums import RunStatus
+from .enums import MigrationState, RunStatus
 from .errors import ValidationFailed
+from .labels import language_name
 from .models import SmartUpdateConfig, Store, StoreMigration
 from .services.wizard import REQUIRED_DEPENDENCIES, migratable_entities
 
@@ -131,8 +132,8 @@ class ConfigureForm(forms.Form):
             if initial is None:
                 initial = lang if lang in target_languages else (target_info.get("default_language") or "")
             self.fields[name] = forms.ChoiceField(
-                label=lang, required=False, initial=initial,
-                choices=[("", "Do not migrate this language")] + [(t, t) for t in target_languages],
+                label=language_name(lang), required=False, initial=initial,
+                choices=[("", "Do not migrate this language")] + [(t, language_name(t)) for t in target_languages],
             )
             self.language_names.append(name)
 
@@ -240,6 +241,11 @@ class RemigrationForm(EntitiesMixin, forms.Form):
         self._entity_field(migration)
         target_cls = get_connector_class(migration.target_store.platform)
         self.target_options = list(target_cls.option_fields)
+        # Once the new store is live it sells on its own data: clearing it is not offered (plans.py refuses it).
+        self.live = migration.state == MigrationState.LIVE
+        self.clears = any(o.key == CLEAR_TARGET.key for o in self.target_options)
+        if self.live:
+            self.target_options = [o for o in self.target_options if o.key not in (CLEAR_TARGET.key, CLEAR_SCOPE.key)]
         for option in self.target_options:
             field = _option_form_field(option)
             field.initial = (migration.options or {}).get(option.key, option.default)
@@ -251,8 +257,8 @@ class RemigrationForm(EntitiesMixin, forms.Form):
         for lang in (migration.source_store.last_check_info or {}).get("languages") or []:
             name = f"lang_{lang}"
             self.fields[name] = forms.ChoiceField(
-                label=lang, required=False, initial=(migration.language_mapping or {}).get(lang, lang),
-                choices=[("", "Do not migrate this language")] + [(t, t) for t in target_languages])
+                label=language_name(lang), required=False, initial=(migration.language_mapping or {}).get(lang, lang),
+                choices=[("", "Do not migrate this language")] + [(t, language_name(t)) for t in target_languages])
             self.language_names.append(name)
 
     @property
@@ -269,6 +275,8 @@ class RemigrationForm(EntitiesMixin, forms.Form):
         for option in self.target_options:
             value = data.get(f"opt_{option.key}")
             options[option.key] = (value or option.default) if option.type == "choice" else bool(value)
+        if self.live and self.clears:
+            options[CLEAR_TARGET.key] = False
         params = {"entities": data["entities"], "options": options}
         if self.language_names:
             params["language_mapping"] = {n[len("lang_"):]: data.get(n) or "" for n in self.language_names}

@@ -53,7 +53,10 @@ def migration_list_filtered(*, organization: Organization, status: str = "", q: 
     status ("draft", "not_started" or a run status) and searched by id prefix or either store's URL. Its
     numbers come from `migrations_numbers`."""
     last_run = MigrationRun.objects.filter(migration=OuterRef("pk")).order_by("-created_at")
-    qs = migration_list(organization=organization).annotate(
+    # A draft appears once one of its stores passed a connection check: a first check that failed leaves
+    # nothing to continue from, so it is no stray entry here (the wizard keeps it for its own page).
+    started = ~Q(state=MigrationState.DRAFT) | Q(source_store__last_check_ok=True) | Q(target_store__last_check_ok=True)
+    qs = migration_list(organization=organization).filter(started).annotate(
         last_run_id=Subquery(last_run.values("pk")[:1]),
         last_run_status=Subquery(last_run.values("status")[:1]),
         last_run_kind=Subquery(last_run.values("kind")[:1]),
@@ -221,6 +224,13 @@ class RunNumbers:
     charge_cents: int
     currency: str
     warnings: tuple[dict, ...] = ()
+    # Overall pace (docs/runs.md, "Numbers"): processed records per minute since the run started, and the
+    # seconds left at that rate for the records still to read (an entity not counted yet is estimated
+    # by its quoted count); None until a rate is measured, or once the run has ended.
+    per_minute: float | None = None
+    eta_seconds: int | None = None
+    phase: str = ""
+    phase_label: str = ""
 
     @property
     def done(self) -> int:
@@ -266,13 +276,44 @@ class RunNumbers:
             return "Free"
         return f"{self.currency} {self.charge_cents / 100:,.2f}"
 
+    @property
+    def pace_text(self) -> str:
+        """"120 records/min · about 3 min left", or what is known of it so far."""
+        if self.per_minute is None:
+            return ""
+        out = f"{self.per_minute:,.0f} records/min"
+        if self.eta_seconds is not None:
+            out += f" · about {_duration_words(self.eta_seconds)} left"
+        return out
+
     def as_dict(self) -> dict:
         return {
             "total": self.total, "read": self.read, "created": self.created, "updated": self.updated,
             "unchanged": self.unchanged, "skipped": self.skipped, "failed": self.failed, "errors": self.errors,
             "done": self.done, "processed": self.processed, "written": self.written, "percent": self.percent,
-            "summary": self.summary,
+            "summary": self.summary, "per_minute": None if self.per_minute is None else round(self.per_minute, 1),
+            "eta_seconds": self.eta_seconds, "phase": self.phase, "phase_label": self.phase_label,
         }
+
+
+def _duration_words(seconds: int) -> str:
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{round(seconds / 60)} min"
+    return f"{max(seconds, 1)} s"
+
+
+_PHASE_LABELS = {"queued": "Waiting for a worker", "clear": "Clearing the target store", "migrate": "Migrating",
+                 "verify": "Checking the result", "finished": "Finished"}
+
+
+def _phase(run: MigrationRun) -> str:
+    if run.status == RunStatus.QUEUED:
+        return "queued"
+    if run.status != RunStatus.RUNNING:
+        return "finished"
+    return run.phase if run.phase in _PHASE_LABELS else "migrate"
 
 
 def run_is_charged(*, run: MigrationRun) -> bool:
@@ -298,14 +339,31 @@ def _error_counts(run_ids: list) -> dict:
     return {(r["run_id"], r["entity"]): r["keyed"] + r["blank"] for r in rows}
 
 
-def _entity_numbers(p: EntityProgress, errors: int, now: datetime) -> EntityNumbers:
-    processed = p.created + p.updated + p.unchanged + p.skipped + p.failed
+def _processed(p: EntityProgress) -> int:
+    return p.created + p.updated + p.unchanged + p.skipped + p.failed
+
+
+def _to_read(p: EntityProgress, quoted: dict) -> int | None:
+    """Records `p` still has to read: of its total, or of its quoted count while it is not counted yet."""
+    if p.status not in (EntityStatus.PENDING, EntityStatus.RUNNING):
+        return 0
+    total = p.total if p.total is not None else quoted.get(p.entity)
+    return None if total is None else max(0, int(total) - _processed(p))
+
+
+def _entity_numbers(p: EntityProgress, errors: int, now: datetime, *, run_rate: float | None,
+                    quoted: dict) -> EntityNumbers:
+    """`run_rate`: the run's records per second, the pace of an entity that has no rate of its own yet."""
+    processed = _processed(p)
     per_minute = eta = None
+    rate = run_rate
     if p.started_at and processed:
         elapsed = max(1.0, ((p.finished_at or now) - p.started_at).total_seconds())
         per_minute = processed * 60 / elapsed
-        if p.total and p.status == EntityStatus.RUNNING and processed < p.total:
-            eta = int((p.total - processed) / (processed / elapsed))
+        rate = processed / elapsed
+    left = _to_read(p, quoted)
+    if rate and left is not None and p.status in (EntityStatus.PENDING, EntityStatus.RUNNING):
+        eta = int(left / rate)
     return EntityNumbers(
         entity=p.entity, label=_entity_label(p.entity), status=p.status,
         status_label=EntityStatus(p.status).label if p.status in EntityStatus.values else p.status,
@@ -315,7 +373,21 @@ def _entity_numbers(p: EntityProgress, errors: int, now: datetime) -> EntityNumb
 
 
 def _run_numbers(run: MigrationRun, progress: list[EntityProgress], errors: dict, now: datetime) -> RunNumbers:
-    rows = tuple(_entity_numbers(p, errors.get((run.pk, p.entity), 0), now) for p in progress)
+    # A read of changes (smart update) is quoted with no counts: its entities are unknown until counted.
+    quoted = {} if run.kind == RunKind.SMART_UPDATE else {
+        str(k): v for k, v in ((run.quote or {}).get("entity_counts") or {}).items() if isinstance(v, int)}
+    done_so_far = sum(_processed(p) for p in progress)
+    active = run.status == RunStatus.RUNNING
+    run_rate = per_minute = eta = None
+    if run.started_at and done_so_far:
+        elapsed = max(1.0, ((run.finished_at or now) - run.started_at).total_seconds())
+        run_rate = done_so_far / elapsed
+        per_minute = run_rate * 60
+        left = [_to_read(p, quoted) for p in progress]
+        if active and None not in left and sum(left):
+            eta = int(sum(left) / run_rate)
+    rows = tuple(_entity_numbers(p, errors.get((run.pk, p.entity), 0), now, run_rate=run_rate if active else None,
+                                 quoted=quoted) for p in progress)
     known = all(e.total is not None for e in rows)
     total = sum(e.total for e in rows) if known else None
     processed = sum(e.processed for e in rows)
@@ -336,6 +408,7 @@ def _run_numbers(run: MigrationRun, progress: list[EntityProgress], errors: dict
         total=total, percent=percent, charged=charged, charge_cents=run.charge_cents if charged else 0,
         currency=(run.quote or {}).get("currency") or "USD",
         warnings=tuple(w for w in (run.warnings or []) if isinstance(w, dict)),
+        per_minute=per_minute, eta_seconds=eta, phase=_phase(run), phase_label=_PHASE_LABELS[_phase(run)],
     )
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
          name="api-docs"),
     re_path(r"^api/", error_views.api_not_found),  # the API answers JSON even for paths it does not have
+    path("", include("support.urls")),
     path("", include("migrations_app.urls")),
 ]
 if settings.SANDBOX_ENABLED and "sandbox" in settings.INSTALLED_APPS:  # local and test settings only

@@ -47,6 +47,7 @@ from .graphql import (
     outcomes,
 )
 from .graphql import unattributed_errors as request_errors
+from .guide import GUIDE
 from .mappers import PLUGIN_FIELDS
 from .streams import STREAMS
 from .streams.order_flow import PLUGIN_HELP, WRITE_STATUS
@@ -72,6 +73,7 @@ class VendureConnector(StreamConnector):
     label = "Vendure"
     color = "#17c1ff"
     url_help = "The address of the Vendure server, the part before /admin-api, e.g. https://api.shop.example.com"
+    guide = GUIDE  # the help center's page: where to find the keys, the permissions they need
     credential_fields = (
         CredentialField(key="username", label="Administrator username", secret=False, required=False,
                         help="An Administrator of the store (Settings → Administrators), e.g. superadmin. "

@@ -28,6 +28,7 @@ from .api import API_PATH, BATCH_LIMIT, MAX_PER_PAGE, ORDER_SCAN_LIMIT  # noqa: 
 from .api import means_missing as _means_missing  # noqa: F401
 from .api import reason as _reason  # noqa: F401
 from .api import wc_error as _wc_error
+from .guide import GUIDE
 from .streams import STREAMS, VARIANT_FIELDS, WooCommerceTranslatableStream  # noqa: F401
 
 logger = logging.getLogger(__name__)
@@ -43,15 +44,16 @@ UPDATE_FIELDS: dict[EntityType, dict[str, tuple[str, ...]]] = {
     entity: dict(stream.updatable) for entity, stream in STREAMS.items() if stream.updatable}
 ADMIN_LINKS: dict[EntityType, str] = {e: s.admin_link for e, s in STREAMS.items() if s.admin_link}
 
-KEYS_HELP = "WordPress admin → WooCommerce → Settings → Advanced → REST API → Add key (permissions: Read/Write)."
 # WP_REST_Controller::get_fields_for_response: nested names are honoured by system_status's per-field mapping
 STATUS_FIELDS = "environment.home_url,environment.site_url,environment.version,environment.language,settings,wpml"
+KEYS_HELP = "WordPress admin → WooCommerce → Settings → Advanced → REST API → Add key (permissions: Read/Write)."
 
 
 class WooCommerceConnector(StreamConnector):
     platform = "woocommerce"
     label = "WooCommerce"
     url_help = "The address of the WordPress site's home page, e.g. https://shop.example.com"
+    guide = GUIDE  # the help center's page: where to find the keys, the permissions they need
     credential_fields = (
         CredentialField(key="consumer_key", label="Consumer key",
                         help=f"Starts with ck_. {KEYS_HELP}"),  # half of the pair: never shown back in full

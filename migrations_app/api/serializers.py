@@ -303,6 +303,19 @@ class RunParamsSerializer(StrictSerializer):
     preview = StrictBooleanField(required=False, help_text="smart_update: compute the changes, write nothing.")
 
 
+class RunConfirmSerializer(StrictSerializer):
+    """The client's "yes" to a run that costs money or clears the target (services/confirm.py)."""
+
+    amount_cents = serializers.IntegerField(
+        min_value=0, max_value=10**12, required=False,
+        help_text="The quoted price in cents (`quote.amount_cents` of POST .../runs/quote/), 0 when free. "
+        "Required when the run costs money or clears the target; a run whose price differs is refused (400).")
+    target_host = StrictCharField(
+        max_length=300, required=False, allow_blank=True,
+        help_text="The target store's host (`target_host` of the quote), required when the run deletes every "
+        "record of the selected types on the target (clear_scope `all`).")
+
+
 class RunStartInputSerializer(StrictSerializer):
     kind = inline_choice_field(
         [(k.value, k.label) for k in RunKind if k in AVAILABLE_KINDS],
@@ -314,6 +327,31 @@ class RunStartInputSerializer(StrictSerializer):
         help_text="remigration: {entities, options, language_mapping}; recent: {entities}; smart_update: "
         "{fields, conflict_policy, deletions, preview} (defaults: the migration's smart-update settings).",
     )
+    confirm = RunConfirmSerializer(
+        required=False,
+        help_text="Needed for a run that costs money or clears the target: echo the quoted price (and, to "
+        "clear every record of a type, the target's host). Get both from POST .../runs/quote/.")
+
+
+class RunQuoteInputSerializer(RunStartInputSerializer):
+    confirm = None  # a quote needs no confirmation
+
+
+class RunRecapSerializer(serializers.Serializer):
+    """What a run would do and cost before it starts (services/confirm.run_recap): the same plan and quote
+    the run is charged with."""
+
+    kind = inline_choice_field(RunKind.choices, read_only=True)
+    quote = serializers.DictField(help_text="amount_cents, currency, billable_entities, entity_counts and "
+                                            "the rule (what is free and why).")
+    source_url = serializers.CharField()
+    target_url = serializers.CharField()
+    entities = serializers.ListField(child=serializers.DictField(), help_text="entity, label, count.")
+    clear_scope = serializers.CharField(allow_null=True, help_text="null, `created` (what this migration "
+                                        "created) or `all` (every record of the selected types).")
+    confirmation_required = serializers.BooleanField(help_text="Send `confirm.amount_cents` to start it.")
+    target_host_required = serializers.BooleanField(help_text="Send `confirm.target_host` too.")
+    target_host = serializers.CharField()
 
 
 class RunWarningSerializer(serializers.Serializer):
@@ -330,14 +368,51 @@ class RunSerializer(serializers.ModelSerializer):
     warnings = RunWarningSerializer(
         many=True, read_only=True,
         help_text="What the owner must know besides record errors, e.g. target records a clear could not delete.")
+    percent = serializers.SerializerMethodField(
+        help_text="Records processed of the records to read, in whole percent (the progress counters).")
+    records_per_minute = serializers.SerializerMethodField(
+        help_text="Records processed per minute since the run started; null before the first is processed.")
+    eta_seconds = serializers.SerializerMethodField(
+        help_text="Seconds left at the measured rate while the run works; null before a rate is measured "
+        "and once it has ended.")
+    phase_label = serializers.SerializerMethodField(
+        help_text="What the run is doing, in words: waiting for a worker, clearing the target store, "
+        "migrating, checking the result, finished.")
 
     class Meta:
         model = MigrationRun
         fields = [
-            "id", "migration", "kind", "status", "phase", "cancel_requested", "error_message", "charge_cents",
-            "charged", "warnings", "created_at", "started_at", "finished_at",
+            "id", "migration", "kind", "status", "phase", "phase_label", "percent", "records_per_minute",
+            "eta_seconds", "cancel_requested", "error_message", "charge_cents", "charged", "warnings",
+            "created_at", "started_at", "finished_at",
         ]
         read_only_fields = fields
+
+    def _numbers(self, run: MigrationRun) -> selectors.RunNumbers:
+        """The run's numbers, computed once per run (and for a whole page at once when the view put them in
+        `context["run_numbers"]`)."""
+        cache = self.context.setdefault("_run_numbers", {})
+        if run.pk not in cache:
+            page = self.context.get("run_numbers") or {}
+            cache[run.pk] = page[run.pk] if run.pk in page else selectors.run_numbers(run=run)
+        return cache[run.pk]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_percent(self, run: MigrationRun) -> int:
+        return self._numbers(run).percent
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_records_per_minute(self, run: MigrationRun) -> float | None:
+        rate = self._numbers(run).per_minute
+        return None if rate is None else round(rate, 1)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_eta_seconds(self, run: MigrationRun) -> int | None:
+        return self._numbers(run).eta_seconds
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_phase_label(self, run: MigrationRun) -> str:
+        return self._numbers(run).phase_label
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_charge_cents(self, run: MigrationRun) -> int:
@@ -398,6 +473,10 @@ class RunTotalsSerializer(serializers.Serializer):
     written = serializers.IntegerField()
     percent = serializers.IntegerField()
     summary = serializers.CharField()
+    per_minute = serializers.FloatField(allow_null=True, help_text="Records processed per minute so far.")
+    eta_seconds = serializers.IntegerField(allow_null=True, help_text="Seconds left at the measured rate.")
+    phase = serializers.CharField(help_text="queued, clear, migrate, verify or finished.")
+    phase_label = serializers.CharField()
 
 
 class RunDetailSerializer(RunSerializer):
@@ -416,12 +495,6 @@ class RunDetailSerializer(RunSerializer):
         fields = [*RunSerializer.Meta.fields, "quote", "verification", "totals", "progress", "errors",
                   "errors_count"]
         read_only_fields = fields
-
-    def _numbers(self, run: MigrationRun) -> selectors.RunNumbers:
-        cache = self.context.setdefault("_run_numbers", {})
-        if run.pk not in cache:
-            cache[run.pk] = selectors.run_numbers(run=run)
-        return cache[run.pk]
 
     @extend_schema_field(RunTotalsSerializer)
     def get_totals(self, run: MigrationRun) -> dict:

@@ -13,6 +13,8 @@ urlpatterns = [
     path("migrations/", views.MigrationListApi.as_view(), name="migration-list"),
     path("migrations/<uuid:migration_id>/", views.MigrationDetailApi.as_view(), name="migration-detail"),
     path("migrations/<uuid:migration_id>/runs/", views.MigrationRunListApi.as_view(), name="migration-runs"),
+    path("migrations/<uuid:migration_id>/runs/quote/", views.MigrationRunQuoteApi.as_view(),
+         name="migration-run-quote"),
     path("migrations/<uuid:migration_id>/smart-update/", views.MigrationSmartUpdateApi.as_view(),
          name="migration-smart-update"),
     path("migrations/<uuid:migration_id>/smart-update/preview/", views.MigrationSmartUpdatePreviewApi.as_view(),

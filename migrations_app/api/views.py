@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from connectors import registry
 
 from .. import selectors
+from ..services.confirm import Confirmation, run_recap
 from ..services.runs import run_cancel, run_start
 from ..services.smart_update import smart_update_config_get, smart_update_configure
 from ..services.stores import store_check, store_create, store_delete
@@ -27,6 +28,8 @@ from .serializers import (
     RecordErrorFullSerializer,
     RunConflictSerializer,
     RunDetailSerializer,
+    RunQuoteInputSerializer,
+    RunRecapSerializer,
     RunSerializer,
     RunStartInputSerializer,
     SmartUpdateSerializer,
@@ -193,13 +196,16 @@ class MigrationRunListApi(OrganizationApi):
     )
     def get(self, request, migration_id):
         migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
-        return self.paginated(selectors.run_list(organization=self.organization, migration=migration), RunSerializer)
+        return self.paginated(selectors.run_list(organization=self.organization, migration=migration), RunSerializer,
+                              context_for_page=lambda rows: {"run_numbers": selectors.runs_numbers(runs=rows)})
 
     @extend_schema(
         tags=["runs"],
         summary="Start a run (demo, full, remigration, recent or smart_update)",
         description="At most one run of a migration is active: starting another while one is queued or running "
-        "answers 409 with the active run's id.",
+        "answers 409 with the active run's id. A run that costs money or clears the target needs `confirm` "
+        "(see POST .../runs/quote/): without it, or with a price that is not the current one, 400 on "
+        "`confirm.amount_cents` / `confirm.target_host`.",
         request=RunStartInputSerializer,
         responses={
             201: RunDetailSerializer,
@@ -212,9 +218,29 @@ class MigrationRunListApi(OrganizationApi):
         migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
         data = RunStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        confirm = data.validated_data.get("confirm") or {}
         run = run_start(migration=migration, kind=data.validated_data["kind"], user=request.user,
-                        params=dict(data.validated_data.get("params") or {}) or None)
+                        params=dict(data.validated_data.get("params") or {}) or None,
+                        confirm=Confirmation(amount_cents=confirm.get("amount_cents"),
+                                             target_host=confirm.get("target_host", "")))
         return Response(RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class MigrationRunQuoteApi(OrganizationApi):
+    @extend_schema(
+        tags=["runs"], summary="What a run would do and cost (nothing starts)",
+        description="The price (with the rule: what is free and why), the stores, the entities and what would "
+        "be cleared, from the same plan the run is charged with. A run that costs money or clears the target "
+        "starts only with `confirm` echoing `quote.amount_cents` (and `target_host` for clear_scope `all`).",
+        request=RunQuoteInputSerializer, responses={200: RunRecapSerializer, 400: INVALID, 404: NOT_FOUND},
+    )
+    def post(self, request, migration_id):
+        migration = selectors.migration_get(organization=self.organization, migration_id=migration_id)
+        data = RunQuoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recap = run_recap(migration=migration, kind=data.validated_data["kind"],
+                          params=dict(data.validated_data.get("params") or {}) or None)
+        return Response(RunRecapSerializer(recap.as_dict()).data)
 
 
 class MigrationSmartUpdateApi(OrganizationApi):
@@ -261,7 +287,8 @@ class RunListApi(OrganizationApi):
     @extend_schema(tags=["runs"], summary="Your runs, newest first",
                    responses={200: RunSerializer(many=True), 400: INVALID})
     def get(self, request):
-        return self.paginated(selectors.run_list(organization=self.organization), RunSerializer)
+        return self.paginated(selectors.run_list(organization=self.organization), RunSerializer,
+                              context_for_page=lambda rows: {"run_numbers": selectors.runs_numbers(runs=rows)})
 
 
 class RunDetailApi(OrganizationApi):

@@ -31,6 +31,11 @@ def _recipients(run: MigrationRun) -> list[str]:
     return sorted(set(emails))
 
 
+def run_email_recipients(*, run: MigrationRun) -> list[str]:
+    """Who the end-of-run email goes to (the run page says so while the run works)."""
+    return _recipients(run)
+
+
 def run_email_subject(*, run: MigrationRun, numbers) -> str:
     """The subject of the end-of-run email, from the run's numbers (selectors.run_numbers): "records
     migrated" are the records written (created + updated), record errors the records that have one."""

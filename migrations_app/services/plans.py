@@ -20,7 +20,7 @@ from django.utils import timezone
 from connectors.entities import ENTITY_ORDER, EntityType
 from connectors.registry import get_connector_class
 
-from ..enums import IdMapState, RunKind
+from ..enums import IdMapState, MigrationState, RunKind
 from ..errors import ApplicationError, ValidationFailed
 from ..models import IdMap, StoreMigration
 from .pricing import full_written, window_end
@@ -72,7 +72,8 @@ def run_plan(*, migration: StoreMigration, kind: str, params: dict | None = None
     if kind in (RunKind.DEMO, RunKind.FULL):
         if kind == RunKind.DEMO:
             counts = {e: min(c, settings.MIGRATOR_DEMO_LIMIT) for e, c in counts.items()}
-        return _plan(kind, params, entities=list(migration.entities), quote=quote_run(kind=kind, entity_counts=counts))
+        plan = _plan(kind, params, entities=list(migration.entities), quote=quote_run(kind=kind, entity_counts=counts))
+        return _refuse_clear_when_live(migration, plan)
     if kind not in AFTER_FULL:
         raise ApplicationError(f"Run kind {kind!r} does not exist.", field="kind")
     if migration.full_completed_at is None:
@@ -95,8 +96,9 @@ def run_plan(*, migration: StoreMigration, kind: str, params: dict | None = None
             raise ValidationFailed(errors)
         quote = quote_remigration(entity_counts={e: counts[e] for e in entities}, full_total=base,
                                   window_end=window_end(migration=migration), today=today)
-        return _plan(kind, {**params, "options": options, "language_mapping": language_mapping},
+        plan = _plan(kind, {**params, "options": options, "language_mapping": language_mapping},
                      entities=entities, quote=quote)
+        return _refuse_clear_when_live(migration, plan)
 
     if kind == RunKind.RECENT:
         entities = _entities(migration, params.get("entities"))
@@ -125,6 +127,15 @@ def run_plan(*, migration: StoreMigration, kind: str, params: dict | None = None
     quote = quote_smart_update(entity_counts={e: 0 for e in entities})
     return _plan(kind, {**params, "fields": fields, "conflict_policy": policy, "deletions": deletions},
                  entities=entities, quote=quote)
+
+
+def _refuse_clear_when_live(migration: StoreMigration, plan: RunPlan) -> RunPlan:
+    """Once the owner marked the new store live it sells on its own data: no run may clear it."""
+    if migration.state == MigrationState.LIVE and plan.clear_scope(migration):
+        raise ValidationFailed({"options": [
+            "The new store is marked live: clearing its data is no longer possible. Untick \"clear current "
+            "data on target\"; records are then rewritten in place."]})
+    return plan
 
 
 def _plan(kind: str, params: dict, *, entities: list[str], quote: Quote) -> RunPlan:

@@ -67,10 +67,12 @@ def _money(cents: int) -> str:
 
 
 def _capped_quote(*, kind: str, entity_counts: dict[str, int], full_total: int, cap: float,
-                  window_end: date | None, today: date, what: str) -> Quote:
+                  window_end: date | None, today: date, what: str, size: str = "") -> Quote:
     """Free within the window while the total stays within `cap` × the full migration's total; the
-    entities beyond the cap are priced per entity; after the window all of it is priced."""
+    entities beyond the cap are priced per entity; after the window all of it is priced. `size` says how
+    big this run is in words (default: "this one has N")."""
     total = sum(entity_counts.values())
+    size = size or f"this one has {total}"
     if window_end is None:
         amount = price_for_entities(total)
         return Quote(kind, entity_counts, total, amount, settings.MIGRATOR_CURRENCY,
@@ -85,7 +87,7 @@ def _capped_quote(*, kind: str, entity_counts: dict[str, int], full_total: int, 
     if total <= allowance:
         return Quote(kind, entity_counts, 0, 0, settings.MIGRATOR_CURRENCY,
                      f"Free: until {window_end:%Y-%m-%d} a {what} of up to {percent}% of the full migration's "
-                     f"{full_total} entities ({allowance}) costs nothing; this one has {total}.")
+                     f"{full_total} entities ({allowance}) costs nothing; {size}.")
     excess = total - allowance
     amount = price_for_entities(excess)
     return Quote(kind, entity_counts, excess, amount, settings.MIGRATOR_CURRENCY,
@@ -104,9 +106,15 @@ def quote_remigration(*, entity_counts: dict[str, int], full_total: int, window_
 def quote_recent(*, entity_counts: dict[str, int], full_total: int, window_end: date | None,
                  today: date) -> Quote:
     """Recent data: free in the window while under MIGRATOR_RECENT_CAP (10 %) of the full migration."""
+    # Its size is an estimate: the source's counts at its last connection check, less what was migrated.
+    total = sum(entity_counts.values())
+    size = (f"the source's last connection check counted about {total} record{'' if total == 1 else 's'} "
+            "not migrated yet" if total else
+            "the source's last connection check counted no record that is not migrated yet (check the source "
+            "store again for a fresh count); new records are counted as the run reads them")
     return _capped_quote(kind="recent", entity_counts=entity_counts, full_total=full_total,
                          cap=settings.MIGRATOR_RECENT_CAP, window_end=window_end, today=today,
-                         what="recent-data run")
+                         what="recent-data run", size=size)
 
 
 def quote_smart_update(*, entity_counts: dict[str, int]) -> Quote:

@@ -95,6 +95,17 @@ class RunPlan:
         """The target options this run works with: the migration's, with a re-migration's own on top."""
         return {**(migration.options or {}), **self.options}
 
+    def clear_scope(self, migration) -> str | None:
+        """What this run's clear phase deletes on the target before migrating: "created" (what this
+        migration wrote), "all" (every record of the run's entity types) or None. Only a full run or a
+        re-migration with "clear current data on target" clears; a retry never does (docs/runs.md)."""
+        if self.is_retry or self.kind not in (RunKind.FULL, RunKind.REMIGRATION):
+            return None
+        options = self.target_options(migration)
+        if not options.get("clear_target"):
+            return None
+        return "all" if options.get("clear_scope") == "all" else "created"
+
     def languages(self, migration) -> dict[str, str]:
         return migration.language_mapping or {} if self.language_mapping is None else self.language_mapping
 

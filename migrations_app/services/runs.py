@@ -11,6 +11,7 @@ from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, MigrationState, RunKind, 
 from ..errors import ApplicationError
 from ..models import EntityProgress, MigrationRun, RecordError, SmartUpdateConfig, StoreMigration
 from . import queue
+from .confirm import Confirmation, confirmation_check
 from .plans import run_plan
 from .rules import Quote
 
@@ -23,10 +24,15 @@ def _enqueue_advance(run_id) -> None:
     queue.enqueue("run_advance_task", str(run_id))
 
 
-def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict | None = None) -> MigrationRun:
+def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict | None = None,
+              confirm: Confirmation | None = None) -> MigrationRun:
     """Queue a run of `migration` (kinds and their params: services/plans.py, which also prices it). At
     most one run per migration is active: a second start while one is queued or running raises
-    ApplicationError carrying the active run's id (double submits are harmless)."""
+    ApplicationError carrying the active run's id (double submits are harmless).
+
+    The owner's pages and the API pass `confirm`: a run that costs money or clears the target then starts
+    only when it matches the plan priced here (services/confirm.py), else ValidationFailed on
+    `confirm.*`. Internal callers (schedules, support actions, retries) pass None."""
     if kind not in AVAILABLE_KINDS:
         raise ApplicationError(f"Run kind {kind!r} does not exist; choose one of {', '.join(AVAILABLE_KINDS)}.",
                                field="kind")
@@ -39,6 +45,8 @@ def run_start(*, migration: StoreMigration, kind: str, user=None, params: dict |
                 f"Check the connection to the {role} store ({store.url}) before starting a migration.", field="kind"
             )
     plan = run_plan(migration=migration, kind=kind, params=params)
+    if confirm is not None:
+        confirmation_check(migration=migration, plan=plan, confirm=confirm)
     try:
         with transaction.atomic():
             StoreMigration.objects.select_for_update().filter(pk=migration.pk).first()

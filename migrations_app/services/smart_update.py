@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from connectors.entities import EntityType
+from connectors.entities import FIELD_LABELS, EntityType  # noqa: F401 (FIELD_LABELS re-exported for the forms)
 from connectors.registry import get_connector_class
 
 from ..enums import MigrationState
@@ -33,19 +33,6 @@ logger = logging.getLogger(__name__)
 
 SCHEDULED_TASK = "migrations.smart_update_scheduled"
 
-# What the owner reads next to each canonical field of the catalog.
-FIELD_LABELS: dict[str, str] = {
-    "stock_quantity": "Quantity", "stock_status": "Stock status", "manage_stock": "Stock tracking",
-    "price": "Price", "compare_at_price": "Compare-at price", "status": "Status", "name": "Name / title",
-    "description": "Description", "short_description": "Short description", "category_ids": "Categories",
-    "seo": "SEO URL and meta", "weight": "Weight", "featured": "Featured", "tags": "Tags", "images": "Images",
-    "manufacturer_id": "Brand", "tax_class_id": "Tax class", "shipments": "Tracking number and carrier",
-    "status_history": "Status history / notes", "customer_note": "Customer note", "billing": "Billing address",
-    "shipping": "Shipping address", "first_name": "First name", "last_name": "Last name", "phone": "Phone",
-    "group": "Customer group", "parent_id": "Parent", "position": "Position", "image": "Image",
-    "paid_at": "Payment status", "code": "Code", "amount": "Amount", "expires_at": "Expiry",
-    "usage_limit": "Usage limit", "product_ids": "Products",
-}
 # What a first smart update suggests: the fields store owners keep in sync most.
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "products": ("stock_quantity", "stock_status", "price", "compare_at_price"),

@@ -4,9 +4,19 @@ import re
 from django import template
 from django.utils.safestring import mark_safe
 
+from connectors.entities import field_label
 from connectors.registry import all_connectors
 
+from .. import labels
+
 register = template.Library()
+
+# Internal names -> what people read (migrations_app/labels.py).
+register.filter("platform_label", labels.platform_label)
+register.filter("entity_label", labels.entity_label)
+register.filter("field_label", field_label)
+register.filter("language_name", labels.language_name)
+register.filter("readable", labels.readable)
 
 
 @register.filter

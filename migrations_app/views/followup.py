@@ -11,6 +11,7 @@ from ..enums import RunKind
 from ..errors import ApplicationError, ValidationFailed
 from ..forms import RecentForm, RemigrationForm, SmartUpdateForm, add_service_errors
 from ..selectors import migration_get
+from ..services.confirm import Confirmation, run_recap
 from ..services.runs import run_for_request_key, run_start
 from ..services.smart_update import (
     FIELD_LABELS,
@@ -21,6 +22,7 @@ from ..services.smart_update import (
     smart_update_pause,
 )
 from .common import organization_of
+from .confirm import confirm_errors, confirmation_of, hidden_fields, render_confirm
 from .detail import followup_quote, migration_detail_response
 
 FORMS = {RunKind.REMIGRATION: RemigrationForm, RunKind.RECENT: RecentForm}
@@ -60,10 +62,20 @@ def migration_followup_start(request, migration_id):
     if earlier:
         return redirect("run-detail", run_id=earlier.pk)
     if form.is_valid():
+        params = {**form.params(), **({"request_key": key} if key else {})}
+        confirm = confirmation_of(request.POST)
         try:
-            run = run_start(migration=migration, kind=kind, user=request.user,
-                            params={**form.params(), **({"request_key": key} if key else {})})
+            if confirm is None:
+                recap = run_recap(migration=migration, kind=kind, params=form.params())
+                if recap.needs_confirmation:  # a price or a clear: the recap first, nothing starts yet
+                    return render_confirm(request, recap, action=request.path, hidden=hidden_fields(request.POST))
+            run = run_start(migration=migration, kind=kind, user=request.user, params=params,
+                            confirm=confirm or Confirmation())
         except ValidationFailed as exc:
+            errors = confirm_errors(exc)
+            if errors is not None:
+                return render_confirm(request, run_recap(migration=migration, kind=kind, params=form.params()),
+                                      action=request.path, hidden=hidden_fields(request.POST), errors=errors)
             add_service_errors(form, exc)
         except ApplicationError as exc:
             if exc.extra.get("run_id"):
@@ -107,8 +119,10 @@ def migration_smart_update(request, migration_id):
                 earlier = run_for_request_key(migration=migration, request_key=key)
                 if earlier:
                     return redirect("run-detail", run_id=earlier.pk)
+                # The page shows a smart update as included (free, writes no deletion): confirmed as such.
                 run = run_start(migration=migration, kind=RunKind.SMART_UPDATE, user=request.user,
-                                params={"preview": action == "preview", **({"request_key": key} if key else {})})
+                                params={"preview": action == "preview", **({"request_key": key} if key else {})},
+                                confirm=Confirmation(amount_cents=0))
                 return redirect("run-detail", run_id=run.pk)
         except ValidationFailed as exc:
             add_service_errors(form, exc, field_map={"interval_seconds": "interval_minutes",

@@ -11,15 +11,17 @@ from django.views.decorators.http import require_POST
 from connectors.registry import all_connectors
 
 from ..enums import ACTIVE_RUN_STATUSES
-from ..errors import ApplicationError
+from ..errors import ApplicationError, ValidationFailed
 from ..forms import MigrationFilterForm
 from ..selectors import (
     migration_get,
     migration_list_filtered,
     migrations_numbers,
 )
+from ..services.confirm import Confirmation, run_recap
 from ..services.runs import run_for_request_key, run_start
 from .common import organization_of
+from .confirm import confirm_errors, confirmation_of, render_confirm
 from .detail import migration_detail_response
 
 
@@ -77,9 +79,22 @@ def migration_run_start(request, migration_id):
     earlier = run_for_request_key(migration=migration, request_key=key)
     if earlier:
         return redirect("run-detail", run_id=earlier.pk)
+    params = {"request_key": key} if key else None
+    confirm = confirmation_of(request.POST)
     try:
-        run = run_start(migration=migration, kind=kind, user=request.user,
-                        params={"request_key": key} if key else None)
+        if confirm is None:
+            recap = run_recap(migration=migration, kind=kind)
+            if recap.needs_confirmation:  # nothing that costs or deletes starts without its recap
+                return render_confirm(request, recap, action=request.path, hidden=[("kind", kind)])
+        run = run_start(migration=migration, kind=kind, user=request.user, params=params,
+                        confirm=confirm or Confirmation())
+    except ValidationFailed as exc:
+        errors = confirm_errors(exc)
+        if errors is None:
+            messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+            return redirect("migration-detail", migration_id=migration.pk)
+        return render_confirm(request, run_recap(migration=migration, kind=kind), action=request.path,
+                              hidden=[("kind", kind)], errors=errors)
     except ApplicationError as exc:
         run_id = exc.extra.get("run_id")
         messages.error(request, exc.message)

@@ -22,6 +22,7 @@ from ..selectors import (
     run_numbers,
     run_throughput,
 )
+from ..services.notify import run_email_recipients
 from ..services.runs import run_cancel
 from .common import organization_of
 
@@ -67,6 +68,7 @@ def _live_context(run) -> dict:
         "elapsed": int(elapsed),
         "source_label": connectors[migration.source_store.platform].label,
         "target_label": connectors[migration.target_store.platform].label,
+        "recipients": run_email_recipients(run=run) if run.is_active else [],
     }
 
 
@@ -82,7 +84,8 @@ def run_detail(request, run_id):
 def run_live(request, run_id):
     """The part of the run page that changes while the run works; polled every 2 s by htmx until it ends."""
     run = run_get(organization=organization_of(request), run_id=run_id)
-    response = render(request, "runs/_live.html", _live_context(run))
+    # The title at the root of the partial: htmx puts it in the tab, so the live progress shows there too.
+    response = render(request, "runs/_live_response.html", _live_context(run))
     if not run.is_active and request.GET.get("was_active"):
         # The run just ended: reload once so the errors list and Check Result appear in full.
         response["HX-Refresh"] = "true"

@@ -16,8 +16,9 @@ from connectors.registry import all_connectors
 
 from ..errors import ApplicationError, ValidationFailed
 from ..forms import ConfigureForm, StoreSideForm, add_service_errors
+from ..labels import entity_label
 from ..selectors import migration_get
-from ..services.rules import quote_run
+from ..services.confirm import run_recap
 from ..services.wizard import SIDES, migration_configure, migration_setup_ready, migration_setup_side
 from .common import options_display, organization_of
 
@@ -48,7 +49,7 @@ def _side_context(side: str, form: StoreSideForm, store, migration) -> dict:
     info = (store.last_check_info or {}) if store else {}
     return {"side": side, "form": form, "store": store, "info": info, "migration": migration,
             "title": "Source store" if side == "source" else "Target store",
-            "counts": sorted(((k.replace("_", " "), v) for k, v in (info.get("counts") or {}).items()))}
+            "counts": sorted(((entity_label(k), v) for k, v in (info.get("counts") or {}).items()))}
 
 
 def _continue_context(migration) -> dict:
@@ -177,7 +178,12 @@ def wizard_review(request, migration_id):
     counts = (migration.source_store.last_check_info or {}).get("counts", {})
     entity_counts = {e: int(counts.get(e, 0)) for e in migration.entities}
     demo_counts = {e: min(c, settings.MIGRATOR_DEMO_LIMIT) for e, c in entity_counts.items()}
-    full_quote = quote_run(kind="full", entity_counts=entity_counts)
+    try:
+        full_quote = run_recap(migration=migration, kind="full").quote  # the plan the full run is charged with
+    except ApplicationError as exc:
+        full_quote = None
+        messages.warning(request, exc.message if not isinstance(exc, ValidationFailed)
+                         else " ".join(m for msgs in exc.errors.values() for m in msgs))
     rows = [{"label": EntityType(e).label, "count": entity_counts[e], "demo": demo_counts[e]}
             for e in migration.entities]
     options = options_display(migration)

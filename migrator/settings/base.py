@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "migrations_app",
+    "support",  # help center and support tickets
 ]
 # The sandbox stores (emulators of the platforms' APIs) are installed only by the local and test settings.
 
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.OrganizationMiddleware",
+    "accounts.middleware.TimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "migrator.urls"
@@ -140,6 +142,8 @@ if env.str("EMAIL_HOST", default=""):
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="Cartmigrate <noreply@cartmigrate.local>")
+# Support staff told by email of new support tickets and owners' replies (Django's mail_managers); none by default.
+MANAGERS = [("Support", address) for address in env.list("MIGRATOR_SUPPORT_EMAILS", default=[])]
 
 # --- REST API ----------------------------------------------------------------------------------
 CSRF_FAILURE_VIEW = "migrator.error_views.csrf_failure"
@@ -216,12 +220,12 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-
 # Fair sharing (README, "Fair sharing"): interactive runs (demo, smart update) have their own queue; a worker
 # started without -Q consumes both, bin/worker adds one that consumes only the interactive queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 MIGRATOR_INTERACTIVE_QUEUE = "interactive"
 CELERY_TASK_QUEUES = {CELERY_TASK_DEFAULT_QUEUE: {}, MIGRATOR_INTERACTIVE_QUEUE: {}}
+
 # --- Cartmigrate -------------------------------------------------------------------------------
 def _derived_fernet_key(secret: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + secret).encode()).digest()).decode()
@@ -233,11 +237,11 @@ MIGRATOR_SITE_URL = env.str("MIGRATOR_SITE_URL", default="http://127.0.0.1:8000"
 MIGRATOR_DEMO_LIMIT = env.int("MIGRATOR_DEMO_LIMIT", default=10)
 MIGRATOR_BATCH_SECONDS = env.float("MIGRATOR_BATCH_SECONDS", default=20.0)
 MIGRATOR_BATCH_PAGES = env.int("MIGRATOR_BATCH_PAGES", default=20)
-# Recovery (docs/runs.md, "Recovery"): a step's lease on its entity lasts MIGRATOR_LEASE_SECONDS past the
 # At most this many entity steps of one organization's long runs (not demos or smart updates) work at once;
 # a step over the cap waits MIGRATOR_ORG_DEFER_SECONDS and asks again. 0 = no cap.
 MIGRATOR_ORG_MAX_STEPS = env.int("MIGRATOR_ORG_MAX_STEPS", default=2)
 MIGRATOR_ORG_DEFER_SECONDS = env.float("MIGRATOR_ORG_DEFER_SECONDS", default=2.0)
+# Recovery (docs/runs.md, "Recovery"): a step's lease on its entity lasts MIGRATOR_LEASE_SECONDS past the
 # holder's last heartbeat, renewed every MIGRATOR_LEASE_RENEW_SECONDS by a thread of the worker process while
 # the step works; the reaper (every MIGRATOR_REAPER_INTERVAL_SECONDS) queues the entity again once it lapsed
 # (the worker died): lease + interval bound the recovery. A run no task worked for during
@@ -288,7 +292,7 @@ MIGRATOR_SMART_UPDATE_MIN_INTERVAL_SECONDS = env.int("MIGRATOR_SMART_UPDATE_MIN_
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 # Where the sandbox app is installed: platform -> the package emulating its API, under /sandbox/<platform>/.
 SANDBOX_PLATFORMS = {"woocommerce": "sandbox.woocommerce", "shopify": "sandbox.shopify",
-                     "magento2": "sandbox.magento2", "bigcommerce": "sandbox.bigcommerce"}
+                     "bigcommerce": "sandbox.bigcommerce", "magento2": "sandbox.magento2"}
 # `make run`'s demo stores (bootstrap_demo): a seeded source and two empty targets.
 SANDBOX_DEMO_STORES = [
     {"role": "source", "platform": "woocommerce", "name": "demo-source", "languages": ["en", "fr"], "seed": True},

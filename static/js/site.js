@@ -27,3 +27,11 @@ document.addEventListener("submit", function (e) {
   var buttons = e.target.querySelectorAll("button[data-once]");
   setTimeout(function () { buttons.forEach(function (b) { b.disabled = true; }); }, 0);
 });
+// The browser's time zone, for the times on the pages until the profile names one (accounts.middleware).
+(function () {
+  var tz = "";
+  try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+  if (/^[A-Za-z0-9_+\-\/]+$/.test(tz) && document.cookie.split("; ").indexOf("tz=" + tz) === -1) {
+    document.cookie = "tz=" + tz + "; path=/; max-age=31536000; SameSite=Lax";
+  }
+})();

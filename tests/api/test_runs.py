@@ -15,7 +15,10 @@ def test_run_start_returns_201_and_a_second_start_409_with_the_run_id(api_client
     migration = MigrationFactory(organization=organization, entities=["categories", "products"])
 
     first = api_client.post(_runs_url(migration), {"kind": "demo"}, format="json")
-    second = api_client.post(_runs_url(migration), {"kind": "full"}, format="json")
+    amount = api_client.post(_runs_url(migration) + "quote/", {"kind": "full"}, format="json").json()["quote"][
+        "amount_cents"]
+    second = api_client.post(_runs_url(migration), {"kind": "full", "confirm": {"amount_cents": amount}},
+                             format="json")
 
     assert first.status_code == 201, first.content
     run = MigrationRun.objects.get(pk=first.json()["id"])

@@ -120,20 +120,35 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
 
 
 def overflowing(page) -> list[str]:
-    """Elements that stick out of the viewport on the right, making the page scroll sideways (wide
-    tables scroll inside their own box instead). Empty when the page fits."""
+    """What makes the page wider than the viewport (document.scrollingElement.scrollWidth > innerWidth: the
+    elements sticking out on the right), and every table with a column cut off (a table wider than its box,
+    or a cell whose content is clipped). Empty when everything fits."""
     return page.evaluate("""() => {
-      if (document.documentElement.scrollWidth <= window.innerWidth + 1) return [];
+      const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
       const out = [];
-      for (const el of document.querySelectorAll('body *')) {
-        const r = el.getBoundingClientRect();
-        if (r.right > window.innerWidth + 1 && !el.closest('.table-wrap')) {
-          out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                   (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') +
-                   ' right=' + Math.round(r.right));
+      const width = window.innerWidth;
+      if (document.scrollingElement.scrollWidth > width + 1) {
+        out.push('page scrollWidth=' + document.scrollingElement.scrollWidth + ' > innerWidth=' + width);
+        for (const el of document.querySelectorAll('body *')) {
+          const r = el.getBoundingClientRect();
+          if (r.right > width + 1 && !el.closest('.table-wrap')) out.push(name(el) + ' right=' + Math.round(r.right));
         }
       }
-      return out.slice(0, 10);
+      for (const table of document.querySelectorAll('table')) {
+        if (!table.getClientRects().length) continue;  // in a closed <details>
+        const box = table.closest('.table-wrap') || table.parentElement;
+        if (box.scrollWidth > box.clientWidth + 1) {
+          const cells = [...table.querySelectorAll('th, td')].filter(c => {
+            const r = c.getBoundingClientRect(), b = box.getBoundingClientRect();
+            return r.width && (r.right > b.right + 1 || r.left < b.left - 1);
+          });
+          const shown = cells.slice(0, 3).map(c => JSON.stringify(c.textContent.trim().slice(0, 30)));
+          out.push('table cut off: ' + name(table) + ' in ' + name(box) + ' (' + box.scrollWidth + ' > ' +
+                   box.clientWidth + '): ' + shown.join(', '));
+        }
+      }
+      return out.slice(0, 12);
     }""")
 
 

@@ -11,10 +11,12 @@ import pytest
 from allauth.account.models import EmailAddress
 from playwright.sync_api import Error as PlaywrightError
 
+from accounts.services import user_create
 from migrations_app.enums import RunKind, RunStatus
 from migrations_app.models import MigrationRun, StoreMigration
 from sandbox.models import SandboxStore
 from sandbox.services import sandbox_store_set_faults
+from support.models import Ticket
 from tests.fixtures.worker import wait_for
 
 from .conftest import DESKTOP, MOBILE, ROOT, overflowing, screenshot
@@ -115,6 +117,16 @@ def test_owner_journey(new_page, live_server, woo_store_factory, start_worker, m
     # Setup: a wrong key first, then the right ones.
     page.locator("[data-test=new-migration]").first.click()
     page.wait_for_url(f"{base}/migrations/new/")
+    # The help center from the wizard's credential fields: where the keys are, with the permissions needed.
+    page.select_option("#id_source-platform", "woocommerce")
+    with page.context.expect_page() as opened:
+        page.locator("#source-creds [data-test=help-keys] a").click()
+    help_page = opened.value
+    help_page.wait_for_load_state()
+    assert help_page.url == f"{base}/help/platforms/woocommerce/"
+    assert "REST API" in help_page.locator("[data-test=guide-steps]").inner_text()
+    assert "Read/Write" in help_page.locator("[data-test=target-permissions]").inner_text()
+    help_page.close()
     fill_side(page, "source", source, secret="cs_wrong_secret_0000")
     failed = page.locator("[data-test=check-failed-source]")
     failed.wait_for()
@@ -167,14 +179,39 @@ def test_owner_journey(new_page, live_server, woo_store_factory, start_worker, m
     page.locator("#check-result").scroll_into_view_if_needed()
     screenshot(page, "run-demo-check-result-section-desktop", full_page=False)
 
-    # Then the full migration, from the run page's "start the full migration" path.
+    # Then the full migration, from the run page's "start the full migration" path: its recap with the
+    # price, one click to start, then overall progress with a rate and an ETA (also in the tab's title).
     page.click("[data-test=go-full]")
-    page.wait_for_url(re.compile(r".*/migrations/[0-9a-f-]+/(#start)?$"))
-    page.click("[data-test=start-full]")
+    page.wait_for_url(re.compile(r".*/migrations/[0-9a-f-]+/confirm/\?kind=full$"))
+    price = page.locator("[data-test=confirm-price]")
+    quoted = int(price.get_attribute("data-amount-cents"))
+    assert quoted > 0 and price.inner_text().startswith("USD")
+    assert target["base_url"] in page.locator("[data-test=confirm-target]").inner_text()
+    screenshot(page, "confirm-full-desktop")
+    page.click("[data-test=confirm-start]")
     page.wait_for_url(re.compile(r".*/runs/[0-9a-f-]+/$"))
+    assert page.locator("[data-test=close-note]").is_visible()
+    seen_eta = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and seen_eta is None:
+        try:
+            state = page.evaluate(
+                "() => ({status: document.querySelector('#run-live')?.dataset.status, title: document.title,"
+                " eta: document.querySelector('[data-test=run-eta]')?.textContent,"
+                " percent: document.querySelector('[data-test=overall]')?.dataset.percent})")
+        except PlaywrightError:
+            break
+        if state["status"] == "running" and state["eta"] and re.match(r"^\d+ % · ", state["title"]):
+            seen_eta = state
+        if state["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.2)
+    assert seen_eta, "the run page never showed the overall progress with an ETA"
+    assert seen_eta["title"].startswith(f"{seen_eta['percent']} % · ")
     assert wait_run_finished(page) in ("completed", "completed_with_errors"), worker.log_tail()
     full = MigrationRun.objects.get(migration=migration, kind=RunKind.FULL)
     assert full.status in (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERRORS)
+    assert full.charge_cents == full.quote["amount_cents"] == quoted
     assert full.verification["entities"]["products"]["target_count"] == 14
     assert full.verification["mismatches"] == 0, differences(full.verification)
     screenshot(page, "run-full-desktop")
@@ -186,31 +223,67 @@ def test_owner_journey(new_page, live_server, woo_store_factory, start_worker, m
 
     finished = wait_for(finished_mails, timeout=30, message="the demo's and the full run's emails")
     assert all(str(migration.pk) in m["Subject"] for m in finished)
+
+    # Support: a ticket from the run page, answered by staff in the admin; the owner gets the reply by email
+    # and sees it in the app.
+    page.goto(f"{base}/runs/{full.pk}/")
+    page.click("[data-test=contact-support]")
+    page.fill("input[name=subject]", "Where are my reviews?")
+    page.fill("textarea[name=body]", "The full migration finished; how do I check the reviews?")
+    page.click("[data-test=ticket-submit]")
+    page.wait_for_url(re.compile(r".*/support/[0-9a-f-]+/$"))
+    ticket = Ticket.objects.get(organization=migration.organization)
+    assert (ticket.migration_id, ticket.run_id) == (migration.pk, full.pk)
+    staff = user_create(email="support@cartmigrate.example", password=PASSWORD, is_staff=True, is_superuser=True)
+    desk, desk_watch = new_page(DESKTOP)
+    desk_watch.expected_status_urls.add(f"{base}/favicon.ico")  # the admin's pages link no icon
+    desk.goto(f"{base}/admin/login/")
+    desk.fill("input[name=username]", staff.email)
+    desk.fill("input[name=password]", PASSWORD)
+    desk.click("input[type=submit]")
+    desk.goto(f"{base}/admin/support/ticket/")
+    assert email in desk.locator("#result_list").inner_text()
+    desk.click(f"#result_list a[href*='{ticket.pk}']")
+    desk.fill("#id_reply", "Open Check Result on the run page: reviews are compared there.")
+    desk.click("input[name=_save]")
+    desk.wait_for_url(f"{base}/admin/support/ticket/")
+    assert not desk_watch.errors, desk_watch.errors
+    reply = wait_for(lambda: next((m for m in mail_to_sink.messages
+                                   if m["To"] == email and "Where are my reviews?" in m["Subject"]), None),
+                     timeout=15, message="the support reply email")
+    assert "Open Check Result on the run page" in text_of(reply) and f"/support/{ticket.pk}/" in text_of(reply)
+    page.reload()
+    assert "Open Check Result on the run page" in page.locator("[data-test=thread]").inner_text()
+    assert page.locator("[data-test=ticket-status]").inner_text() == "Answered"
+    screenshot(page, "support-ticket-answered-desktop")
     assert not watch.errors, watch.errors
 
-    # Every page at 375 px: no console errors, no sideways scrolling.
+    # Every page at 375 px and at 1280 px: no console errors, no sideways scrolling, no table column cut off
+    # (Check Result's samples opened too).
     phone, phone_watch = new_page(MOBILE)
     log_in(phone, base, email)
     for name, path in [("my-migrations", "/migrations/"), ("migration", f"/migrations/{migration.pk}/"),
                        ("setup", f"/migrations/{migration.pk}/setup/"),
                        ("configure", f"/migrations/{migration.pk}/configure/"),
                        ("review", f"/migrations/{migration.pk}/review/"), ("run-demo", f"/runs/{demo.pk}/"),
+                       ("confirm", f"/migrations/{migration.pk}/confirm/?kind=full"),
                        ("run-full", f"/runs/{full.pk}/"), ("account", "/account/"), ("new", "/migrations/new/")]:
-        response = phone.goto(base + path)
-        assert response.status == 200, path
-        assert not overflowing(phone), f"{path} scrolls sideways at 375 px: {overflowing(phone)}"
-        screenshot(phone, f"{name}-mobile")
+        for browser_page, width in ((phone, "mobile"), (page, "desktop")):
+            response = browser_page.goto(base + path)
+            assert response.status == 200, path
+            browser_page.evaluate("() => document.querySelectorAll('main details').forEach(d => { d.open = true; })")
+            assert not overflowing(browser_page), f"{path} does not fit at {width} width: {overflowing(browser_page)}"
+            screenshot(browser_page, f"{name}-{width}")
     assert not phone_watch.errors, phone_watch.errors
+    assert not watch.errors, watch.errors
 
     # Another organization's member gets 404 on this migration's pages.
-    from accounts.services import user_create
-
     stranger = user_create(email="stranger@example.com", password=PASSWORD)
     EmailAddress.objects.create(user=stranger, email=stranger.email, verified=True, primary=True)
     other, _ = new_page(DESKTOP)
     log_in(other, base, stranger.email)
     for path in (f"/migrations/{migration.pk}/", f"/migrations/{migration.pk}/configure/", f"/runs/{demo.pk}/",
-                 f"/runs/{full.pk}/"):
+                 f"/runs/{full.pk}/", f"/support/{ticket.pk}/"):
         assert other.goto(base + path).status == 404, path
     assert other.locator(".site-header").is_visible()
 

@@ -1,11 +1,15 @@
 """Pages the journey test does not pass through, at 375 px and at desktop width: each renders, logs
 no console error and does not scroll sideways. Screenshots go to test-artifacts/screenshots/."""
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.services import user_create
+from connectors.registry import all_connectors
 from migrations_app.models import ChangeRecord
+from support.services import ticket_open, ticket_reply_staff
 from tests.factories import MigrationFactory, RecordErrorFactory, RunFactory, organization_of
 
 from .conftest import DESKTOP, MOBILE, overflowing, screenshot
@@ -14,7 +18,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "Render-every-page-2026"
 PUBLIC = [("home", "/", 200), ("login", "/accounts/login/", 200), ("signup", "/accounts/signup/", 200),
-          ("password-reset", "/accounts/password/reset/", 200), ("not-found", "/no-such-page/", 404)]
+          ("password-reset", "/accounts/password/reset/", 200), ("not-found", "/no-such-page/", 404),
+          ("help", "/help/", 200), ("help-rules", "/help/rules/", 200), ("help-checklist", "/help/checklist/", 200),
+          ("help-faq", "/help/faq/", 200),
+          *((f"help-{p}", f"/help/platforms/{p}/", 200) for p in all_connectors())]
 
 
 @pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["375px", "desktop"])
@@ -33,6 +40,15 @@ def test_pages_render_cleanly(new_page, live_server, viewport):
     ChangeRecord.objects.create(organization=smart.organization, run=smart, entity="products", source_id="12",
                                 target_id="512", kind="conflict", field="stock_quantity", old=4, new=9,
                                 target_value=4, applied=True)
+    ticket = ticket_open(organization=organization_of(owner), user=owner, migration=migration, run=run,
+                         subject="Three orders are missing after the full migration", body="Which ones?\n" * 5)
+    ticket_reply_staff(ticket=ticket, user=None, body="https://example.com/a-very-long-link/" * 3)
+    # A run at work (overall progress, rate, ETA) and the recap of a full run that clears everything.
+    running = RunFactory(migration=migration, status="running", started_at=timezone.now() - timedelta(seconds=90))
+    running.progress.filter(position=0).update(status="running", total=400, created=150, done=150,
+                                               started_at=running.started_at)
+    clearing = MigrationFactory(organization=organization_of(owner),
+                                options={"clear_target": True, "clear_scope": "all"})
     width = "mobile" if viewport is MOBILE else "desktop"
     page, watch = new_page(viewport)
 
@@ -52,10 +68,22 @@ def test_pages_render_cleanly(new_page, live_server, viewport):
     for name, path in [("account", "/account/"), ("list-with-rows", "/migrations/"),
                        ("run-with-errors", f"/runs/{run.pk}/"), ("password-change", "/accounts/password/change/"),
                        ("migration-after-full", f"/migrations/{migrated.pk}/"),
-                       ("smart-update-run", f"/runs/{smart.pk}/"), ("emails", "/accounts/email/")]:
+                       ("smart-update-run", f"/runs/{smart.pk}/"), ("emails", "/accounts/email/"),
+                       ("run-running", f"/runs/{running.pk}/"), ("review", f"/migrations/{clearing.pk}/review/"),
+                       ("confirm-clear-all", f"/migrations/{clearing.pk}/confirm/?kind=full"),
+                       ("support-list", "/support/"), ("support-ticket", f"/support/{ticket.pk}/"),
+                       ("support-new", f"/support/new/?migration={migration.pk}&run={run.pk}")]:
         assert page.goto(live_server.url + path).status == 200, path
+        page.evaluate("() => document.querySelectorAll('main details').forEach(d => { d.open = true; })")
         assert not overflowing(page), (path, overflowing(page))
         screenshot(page, f"{name}-{width}")
+
+    # With "clear" ticked the re-migration form grows its warning and choices: still nothing sideways.
+    page.goto(f"{live_server.url}/migrations/{migrated.pk}/")
+    page.check("input[name=remig-opt_clear_target]")
+    page.check("input[name=remig-opt_clear_scope][value=all]")
+    assert not overflowing(page), overflowing(page)
+    screenshot(page, f"migration-clear-ticked-{width}")
 
     # The errors list pages in place (htmx) without leaving the run page.
     page.goto(f"{live_server.url}/runs/{run.pk}/")

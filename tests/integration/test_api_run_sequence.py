@@ -61,8 +61,12 @@ def _assert_target_equals_source(source, target, *, stock=True):
 
 
 def _start(client, migration, kind, worker, **params):
-    response = client.post(f"/api/v1/migrations/{migration.pk}/runs/", {"kind": kind, "params": params},
-                           format="json")
+    # Confirmed as an owner would: the quoted price echoed, and the target's host typed to clear everything.
+    recap = client.post(f"/api/v1/migrations/{migration.pk}/runs/quote/", {"kind": kind, "params": params},
+                        format="json").json()
+    confirm = {"amount_cents": recap["quote"]["amount_cents"], "target_host": recap["target_host"]}
+    response = client.post(f"/api/v1/migrations/{migration.pk}/runs/", {"kind": kind, "params": params,
+                                                                        "confirm": confirm}, format="json")
     assert response.status_code == 201, response.json()
     run = MigrationRun.objects.get(pk=response.json()["id"])
     wait_finished(run, timeout=600, workers=[worker])

@@ -91,7 +91,9 @@ def test_a_run_leaves_no_secret_in_pages_api_answers_logs_or_emails(
     }, format="json"))
     assert migration.status_code == 201, migration.json()
     migration_id = migration.json()["id"]
-    started = answer(api.post(f"/api/v1/migrations/{migration_id}/runs/", {"kind": "full"}, format="json"))
+    quote = answer(api.post(f"/api/v1/migrations/{migration_id}/runs/quote/", {"kind": "full"}, format="json"))
+    started = answer(api.post(f"/api/v1/migrations/{migration_id}/runs/", {
+        "kind": "full", "confirm": {"amount_cents": quote.json()["quote"]["amount_cents"]}}, format="json"))
     assert started.status_code == 201, started.json()
     run = wait_finished(MigrationRun.objects.get(pk=started.json()["id"]), timeout=300, workers=[worker])
     assert run.status == RunStatus.COMPLETED, run.error_message

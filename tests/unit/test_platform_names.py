@@ -56,7 +56,7 @@ def named_in_template(path: Path) -> list[str]:
     return [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in PATTERN.finditer(text)]
 
 
-SOURCE_DIRS = ("accounts", "connectors", "migrations_app", "migrator", "sandbox", "templates", "static")
+SOURCE_DIRS = ("accounts", "connectors", "migrations_app", "migrator", "sandbox", "support", "templates", "static")
 
 
 def sources(suffixes: tuple[str, ...]) -> list[Path]:

@@ -62,7 +62,9 @@ def test_quote_follows_the_form_and_the_cap(client_in, migrated):
 
 def test_start_remigration_from_the_form_once(client_in, migrated):
     data = {"kind": "remigration", "request_key": "k1", "remig-entities": ["products"],
-            "remig-opt_clear_target": "on", "remig-opt_clear_scope": "all"}
+            "remig-opt_clear_target": "on", "remig-opt_clear_scope": "all",
+            # as sent from the confirmation step (tests/web/test_run_confirm.py): free, the host typed
+            "confirmed": "1", "confirm_amount_cents": "0", "confirm_target_host": migrated.target_store.url}
     first = client_in.post(f"/migrations/{migrated.pk}/again/", data)
     second = client_in.post(f"/migrations/{migrated.pk}/again/", data)
     run = MigrationRun.objects.get(migration=migrated, kind="remigration")

@@ -136,7 +136,7 @@ def test_every_surface_shows_the_same_numbers(full_run, client_in, api, admin_cl
     n = selectors.run_numbers(run=run)
     m = selectors.migration_numbers(migration=migration)
     summary = n.summary
-    warning = f"{WARNING['entity']}: {WARNING['count']} — {WARNING['message']}"
+    warning = f"Reviews: {WARNING['count']} — {WARNING['message']}"
 
     run_page = _text(client_in.get(f"/runs/{run.pk}/").content.decode())
     assert summary in run_page and n.progress_text in run_page and warning in run_page
@@ -211,7 +211,7 @@ def test_my_migrations_migrated_counts_the_migration_entities_without_variations
     html = client_in.get("/migrations/").content.decode()
 
     row = html[html.index(f'data-migration="{migration.pk}"'):]
-    assert re.search(r'<td class="num">(\d+)</td>', row).group(1) == "5"
+    assert re.search(r'<td class="num" data-label="Migrated">(\d+)</td>', row).group(1) == "5"
     assert "5 records migrated" in _text(client_in.get(f"/migrations/{migration.pk}/").content.decode())
     assert api.get(f"/api/v1/migrations/{migration.pk}/").json()["migrated"] == 5
 
@@ -338,7 +338,7 @@ def test_run_warnings_are_shown_on_the_run_page_email_api_and_admin(owner, org, 
     migration = MigrationFactory(organization=org, entities=["products"])
     run = _finished_run(migration, owner, kind=RunKind.REMIGRATION, warnings=[WARNING])
     _progress(run, "products", total=3, updated=3)
-    shown = f"{WARNING['entity']}: {WARNING['count']} — {WARNING['message']}"
+    shown = f"Reviews: {WARNING['count']} — {WARNING['message']}"
 
     subject, body, html = _email_for(run)
 

@@ -72,7 +72,7 @@ def test_my_migrations_lists_filters_and_searches(client_in, org):
     html = client_in.get("/migrations/?status=completed").content.decode()
     assert html.count('data-test="migration-row"') == 1 and str(done.pk) in html
     row = html[html.index(str(done.pk)):]
-    assert '<td class="num">3</td>' in row  # records migrated, from the id map
+    assert '<td class="num" data-label="Migrated">3</td>' in row  # records migrated, from the id map
 
     html = client_in.get(f"/migrations/?q={str(running.pk)[:8]}").content.decode()
     assert html.count('data-test="migration-row"') == 1 and str(running.pk) in html

@@ -2,7 +2,9 @@
 source and empty targets), registered as stores of the demo account's organization. Idempotent: a second
 call reuses them."""
 import json
+import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +15,34 @@ from migrations_app.models import Store
 from migrations_app.services.stores import store_create
 
 DEMO_EMAIL = "demo@cartmigrate.local"
+
+
+def demo_login_path() -> Path:
+    return Path(settings.VAR_DIR) / "demo-login.json"
+
+
+def demo_login_save(*, email: str, password: str) -> None:
+    """Keep the generated demo password for `run_banner` (local settings only; readable by this user only)."""
+    path = demo_login_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"email": email, "password": password}, out)
+
+
+def demo_login_read() -> dict | None:
+    """The demo login `bootstrap_demo` generated, if its password still works; without the password if the
+    account's password was changed since."""
+    try:
+        login = json.loads(demo_login_path().read_text())
+    except (OSError, ValueError):
+        return None
+    user = get_user_model().objects.filter(email=login.get("email", "")).first()
+    if user is None:
+        return None
+    if not user.check_password(login.get("password", "")):
+        login["password"] = ""
+    return login
 
 
 class Command(BaseCommand):
@@ -34,6 +64,9 @@ class Command(BaseCommand):
         if user is None:
             password = secrets.token_urlsafe(12)
             user = user_create(email=DEMO_EMAIL, password=password, is_staff=True, is_superuser=True)
+            demo_login_save(email=DEMO_EMAIL, password=password)
+        else:
+            password = (demo_login_read() or {}).get("password") or None
         org = user.organizations.first()
 
         described = {}
@@ -68,8 +101,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"      consumer key {credentials['consumer_key']}"
                                   f"  secret {credentials['consumer_secret']}")
         self.stdout.write(
-            "\n  Next: POST /api/v1/stores/<id>/check/ for both stores, POST /api/v1/migrations/ with their ids,"
-            "\n  then POST /api/v1/migrations/<id>/runs/ {\"kind\": \"demo\"} and watch GET /api/v1/runs/<id>/.\n"
+            f"\n  Next: open {site}/ once the server answers (a banner says so), log in, click New migration and"
+            "\n  paste a source and a target store from above; or sign up and click \"Try it with sample stores\".\n"
         )
         self.stdout.write(json.dumps({role.lower().replace(" ", "_"): info["base_url"]
                                       for role, info in described.items()}))
