@@ -26,6 +26,10 @@ class SandboxStore(models.Model):
     # None = a full bucket. Read and written under a row lock so every web process shares one bucket.
     throttle_available = models.FloatField(null=True, blank=True)
     throttle_updated = models.FloatField(null=True, blank=True)
+    # Request-count throttling (the REST leaky bucket): requests held at `rest_bucket_updated` (epoch seconds);
+    # None = an empty bucket. Locked like the cost bucket above.
+    rest_bucket_used = models.FloatField(null=True, blank=True)
+    rest_bucket_updated = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

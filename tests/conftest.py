@@ -9,7 +9,7 @@ hypothesis.settings.register_profile("ci", derandomize=True, database=None, dead
 if os.environ.get("CI"):
     hypothesis.settings.load_profile("ci")
 
-pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.worker"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.worker", "tests.fixtures.shopify_schema_guard"]
 
 
 def pytest_configure(config):

@@ -14,8 +14,9 @@ object holding inline fragments selects `cmBulkType: __typename` (so that a unio
 discount's `items`, gets back only the connections its type has). These keys are removed again when the
 record is rebuilt.
 
-Running them: `read` drives a bulk query read for a stream (start, poll, stream the result file into pages,
-fall back to the paginated read), `run_mutation` one mutation per record through bulkOperationRunMutation.
+Running them: `bulk_read.read` drives a bulk query read for a stream (start or find again, poll, stream the
+result file into pages from a byte offset, fall back to the paginated read), `run_mutation` here one mutation
+per record through bulkOperationRunMutation.
 """
 from __future__ import annotations
 
@@ -25,10 +26,8 @@ import time
 from collections.abc import Iterable, Iterator
 from copy import copy as shallow_copy
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import requests
 from graphql import (
     FieldNode,
     GraphQLError,
@@ -40,17 +39,13 @@ from graphql import (
     print_ast,
 )
 
-from connectors.base import Page
-from connectors.entities import Canonical
-from connectors.errors import RecordError, TransientError
+from connectors.errors import TransientError
 from connectors.sdk.graphql import Op
 
 from .api import USER_ERRORS, user_error
-from .mappers import legacy
 
 if TYPE_CHECKING:
     from .connector import ShopifyConnector
-    from .streams.base import ShopifyStream
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +54,6 @@ BULK_MIN = 100  # creates of at least this many products/customers go through a 
 # products or orders costs ~40-50 points a record, so 100 of them drain two Standard-plan buckets (2000
 # points, 100/s) and wait ~20 s or more, while a bulk query costs ~12 points whatever its size.
 BULK_READ_MIN = 100
-BULK_POLL_MAX = 10.0  # seconds between two polls of a running bulk operation, at most
-BULK_WAIT_PAGE = 15.0  # while a bulk query runs, an empty page (with its checkpoint) this often
 BULK_DONE = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
 
 MAX_CONNECTIONS = 5
@@ -185,6 +178,7 @@ class Line:
     problem: str = ""
     excerpt: str = ""
     root: bool = False  # a whole root record (rebuilt or spoilt), as opposed to a stray line
+    end: int = 0  # byte position in the file right after the record (where the next root line starts)
 
 
 def _strip(value: Any) -> Any:
@@ -217,28 +211,35 @@ def _assemble(bulk_plan: BulkPlan, root: dict[str, Any], children: dict[str, lis
     return _strip(root)
 
 
-def records(bulk_plan: BulkPlan, lines: Iterable[bytes | str], *, skip: int = 0) -> Iterator[Line]:
+def records(bulk_plan: BulkPlan, lines: Iterable[bytes | str], *, skip: int = 0, first_index: int = 0,
+            first_byte: int = 0) -> Iterator[Line]:
     """Rebuild root records from a grouped JSONL stream, one at a time (a record is complete when the next
     root line or the end arrives). The first `skip` root objects are passed over without being rebuilt.
+    `lines` come without their newline; when they start in the middle of the file (a Range read from a
+    root line), `first_index` and `first_byte` say where, so that `Line.index` and `Line.end` are positions
+    in the whole file.
 
     A line that is not JSON spoils the record being assembled (it may have been one of its children, so the
     record may be incomplete): that record comes back with a `problem`. So does a record with a child line
     of no known connection; a child line whose parent is not the record being assembled comes back on its
     own. Only well-formed root lines count as root objects, so `skip` means the same on a re-read."""
-    index = -1
+    index = first_index - 1
+    position = first_byte  # where the current line starts
     root: dict[str, Any] | None = None
     children: dict[str, list[dict[str, Any]]] = {}
     problem, excerpt = "", ""
 
-    def finish() -> Line | None:
+    def finish(end: int) -> Line | None:
         if root is None or index < skip:
             return None
         if problem:
-            return Line(index=index, node={"id": root.get("id")}, problem=problem, excerpt=excerpt, root=True)
-        return Line(index=index, node=_assemble(bulk_plan, root, children), root=True)
+            return Line(index=index, node={"id": root.get("id")}, problem=problem, excerpt=excerpt, root=True,
+                        end=end)
+        return Line(index=index, node=_assemble(bulk_plan, root, children), root=True, end=end)
 
     for number, raw in enumerate(lines, start=1):
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        start, position = position, position + (len(raw) if isinstance(raw, bytes) else len(raw.encode())) + 1
         if not text.strip():
             continue
         try:
@@ -256,7 +257,7 @@ def records(bulk_plan: BulkPlan, lines: Iterable[bytes | str], *, skip: int = 0)
             continue
         parent = value.pop(PARENT_KEY, None)
         if parent is None:
-            done = finish()
+            done = finish(start)
             if done is not None:
                 yield done
             index += 1
@@ -274,136 +275,13 @@ def records(bulk_plan: BulkPlan, lines: Iterable[bytes | str], *, skip: int = 0)
                            "does not follow its parent record.", excerpt=text[:200])
             continue
         children.setdefault(alias, []).append(value)
-    done = finish()
+    done = finish(position)
     if done is not None:
         yield done
 
 
 def user_errors_text(errors: list[dict[str, Any]]) -> str:
     return "; ".join(str(e.get("message")) for e in errors) or "no reason given"
-
-
-# --- bulk query reads -------------------------------------------------------------------------------------
-def read(stream: ShopifyStream, checkpoint: dict[str, Any] | None, modified_since: datetime | None,
-         page_size: int | None) -> Iterator[Page]:
-    """Read the stream's whole entity with one `bulkOperationRunQuery` when `stream.worth_bulk` says so
-    [shopify.dev/docs/api/usage/bulk-operations/queries]; else, or when Shopify will not run it, the
-    stream's paginated read (`stream.unbulked`). Pages hold `page_size` root records; their checkpoint
-    `{"bulk": <operation id>, "offset": <root records read>}` re-reads the same result file (its URL
-    lives seven days) from there, or, when that operation is gone, starts again."""
-    connector, entity = stream.connector, stream.entity
-    resume = str((checkpoint or {}).get("bulk") or "")
-    if not resume.startswith("gid://shopify/BulkOperation/"):
-        resume = ""
-    offset = int((checkpoint or {}).get("offset") or 0) if resume else 0
-    if not resume and not stream.worth_bulk(modified_since):
-        yield from stream.unbulked(modified_since, page_size)
-        return
-    try:
-        bulk_plan = stream.bulk_plan(modified_since)
-    except OverLimits as exc:
-        logger.info("Shopify %s: the selection does not fit a bulk query (%s); paginated read", entity, exc)
-        yield from stream.unbulked(modified_since, page_size)
-        return
-    size = max(1, page_size or connector.capabilities.page_size)
-    for attempt in ("resume", "new") if resume else ("new",):
-        if attempt == "new":
-            offset = 0
-            operation = _start(connector, entity, bulk_plan)
-            if operation is None:
-                break
-        else:
-            operation = resume
-        status = yield from _wait(connector, operation, offset)
-        if status.get("status") != "COMPLETED":
-            logger.warning("Shopify %s: bulk operation %s ended %s (%s)%s", entity, operation,
-                           status.get("status"), status.get("errorCode"),
-                           "; starting again" if attempt == "resume" else "; paginated read")
-            continue
-        if not status.get("url"):  # Shopify gives no file when nothing matched
-            yield Page(items=[], next_checkpoint=None)
-            return
-        response = connector.http.request("GET", status["url"], stream=True, idempotent=True, cost=0)
-        if response.status_code >= 400:
-            response.close()
-            logger.warning("Shopify %s: the result file of bulk operation %s is gone (HTTP %s)%s", entity,
-                           operation, response.status_code,
-                           "; starting again" if attempt == "resume" else "; paginated read")
-            continue
-        yield from _pages(stream, bulk_plan, operation, response, offset, size)
-        return
-    yield from stream.unbulked(modified_since, page_size)
-
-
-def _start(connector: ShopifyConnector, entity: Any, bulk_plan: BulkPlan) -> str | None:
-    """Start the bulk query; None (with a log line) when Shopify refuses, e.g. because as many bulk
-    queries as this API version allows per shop are already running."""
-    data = connector._graphql("""mutation($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: true) {
-        bulkOperation { id status } userErrors { field message code } } }""", {"q": bulk_plan.query},
-                              cost=10, mutation=True)
-    payload = data.get("bulkOperationRunQuery") or {}
-    if payload.get("userErrors") or not payload.get("bulkOperation"):
-        logger.warning("Shopify %s: bulk query refused (%s); paginated read", entity,
-                       user_errors_text(payload.get("userErrors") or []))
-        return None
-    return payload["bulkOperation"]["id"]
-
-
-def _wait(connector: ShopifyConnector, operation: str, offset: int) -> Iterator[Page]:
-    """Poll until the operation ends; meanwhile an empty page every BULK_WAIT_PAGE seconds (its
-    checkpoint points at the operation, so a run stopped while Shopify works picks it up again).
-    Returns the operation's last status."""
-    delay, since_page = 0.25, time.monotonic()
-    while True:
-        node = connector._graphql("""query($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode
-            url rootObjectCount } } }""", {"id": operation}, cost=1).get("node")
-        if not node or not node.get("status"):
-            return {"status": "MISSING"}
-        if node["status"] in BULK_DONE:
-            return node
-        if time.monotonic() - since_page >= BULK_WAIT_PAGE:
-            yield Page(items=[], next_checkpoint={"bulk": operation, "offset": offset})
-            since_page = time.monotonic()
-        time.sleep(delay)
-        delay = min(delay * 2, BULK_POLL_MAX)
-
-
-def _pages(stream: ShopifyStream, bulk_plan: BulkPlan, operation: str, response: requests.Response, offset: int,
-           size: int) -> Iterator[Page]:
-    """Stream the JSONL result into pages; a page is held back until the next record shows there is
-    more, so that only the last page says the read is done."""
-    items: list[Canonical] = []
-    errors: list[RecordError] = []
-    ready: Page | None = None
-    consumed = offset
-    try:
-        for line in records(bulk_plan, response.iter_lines(chunk_size=1 << 16), skip=offset):
-            if ready is not None:
-                yield ready
-                ready = None
-            if line.problem:
-                errors.append(RecordError(line.problem, source_id=legacy((line.node or {}).get("id")) or "",
-                                          excerpt=line.excerpt))
-            else:
-                mapped, failed = stream.to_items([line.node])
-                items += mapped
-                errors += failed
-            if line.root:
-                consumed = line.index + 1
-            if len(items) + len(errors) >= size:
-                ready = Page(items=items, errors=errors, next_checkpoint={"bulk": operation, "offset": consumed})
-                items, errors = [], []
-    except requests.RequestException as exc:
-        raise TransientError(f"Shopify's bulk result file broke off: {exc}", url=stream.connector.api_url) from None
-    finally:
-        response.close()
-    if ready is not None and not items and not errors:
-        ready.next_checkpoint = None
-        yield ready
-        return
-    if ready is not None:
-        yield ready
-    yield Page(items=items, errors=errors, next_checkpoint=None)
 
 
 # --- bulk mutations ---------------------------------------------------------------------------------------
@@ -466,5 +344,5 @@ def run_mutation(connector: ShopifyConnector, name: str, arg: str, arg_type: str
     return results
 
 
-__all__ = ["BULK_MIN", "BULK_READ_MIN", "BulkPlan", "GraphQLError", "Line", "OverLimits", "plan", "read", "records",
+__all__ = ["BULK_MIN", "BULK_READ_MIN", "BulkPlan", "GraphQLError", "Line", "OverLimits", "plan", "records",
            "run_mutation", "user_errors_text"]

@@ -59,6 +59,7 @@ from .api import (  # noqa: F401 - re-exported
     user_errors,
 )
 from .bulk import BULK_MIN, BULK_READ_MIN  # noqa: F401 - re-exported
+from .guide import GUIDE
 from .streams import STREAMS
 from .streams.orders import ORDER_LIST_ITEMS  # noqa: F401 - re-exported
 from .streams.products import PRODUCT_LIST_ITEMS  # noqa: F401 - re-exported
@@ -77,6 +78,7 @@ class ShopifyConnector(StreamConnector):
     platform = "shopify"
     label = "Shopify"
     url_help = "The store's myshopify address, e.g. https://your-store.myshopify.com"
+    guide = GUIDE  # the help center's page: where to find the keys, the permissions they need
     credential_fields = (CredentialField(key="access_token", label="Admin API access token", help=TOKEN_HELP),)
     option_fields = (CLEAR_TARGET, CLEAR_SCOPE, MIGRATE_IMAGES, CREATE_REDIRECTS)
     streams = STREAMS  # capabilities are derived from them (connectors.sdk.derive_capabilities)

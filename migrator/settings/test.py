@@ -41,6 +41,10 @@ if not env.str("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 SANDBOX_ENABLED = True
+# The Shopify schema guard (tests/fixtures/shopify_schema_guard.py): the sandbox records the GraphQL documents
+# our connectors send (their User-Agent) under this directory, which the test session creates and exports.
+SANDBOX_RECORD_GRAPHQL_DIR = env.str("SANDBOX_RECORD_GRAPHQL_DIR", default="")
+SANDBOX_RECORD_GRAPHQL_USER_AGENT = "Cartmigrate/"
 MIGRATOR_ALLOW_PRIVATE_URLS = True
 MIGRATOR_HTTP_BACKOFF_CAP = env.float("MIGRATOR_HTTP_BACKOFF_CAP", default=0.5)
 STORAGES = {

@@ -4,22 +4,23 @@
 - `stagedUploadsCreate` answers a signed upload target served by the sandbox itself (a POST form like
   Google Cloud Storage's, or a PUT URL); the uploaded file is kept as a `files` record under its `key`.
 - `bulkOperationRunMutation` runs the mutation once per JSONL line of the staged file (not charged to
-  the throttle bucket, as bulk work is not) and writes `{"data": ..., "__lineNumber": n}` lines.
-- `bulkOperationRunQuery` runs the query with unbounded connections and writes one JSONL line per object;
-  objects of nested connections are their own lines with `__parentId`.
-
-The operation runs inside the request that creates it; the payload answers CREATED as Shopify does and
-the next poll (`currentBulkOperation`, `node`, `bulkOperation`) sees COMPLETED with the result `url`.
+  the throttle bucket, as bulk work is not) and writes `{"data": ..., "__lineNumber": n}` lines; it runs
+  inside the request that creates it (the payload says CREATED, the next poll COMPLETED).
+- `bulkOperationRunQuery` checks the query and the shop's concurrency limit and answers at once with the
+  operation CREATED; the operation then runs on its own (bulk_run.py): one JSONL line per object, objects
+  of nested connections on their own lines with `__parentId`, right after their parent.
 """
 import json
+import time
 import uuid
 from urllib.parse import quote
 
+from django.db import transaction
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse, validate
 
 from ..models import SandboxRecord
 from ..records import ids_allocate, now_utc
-from . import render
+from . import bulk_run, render
 from .common import Ctx, gid_id, iso, signature, user_error
 from .data import record_create, record_get, records
 from .mutate import mutation
@@ -175,42 +176,6 @@ def _connection_stats(selection_set, depth: int, stats: dict) -> None:
             _connection_stats(selection.selection_set, depth, stats)
 
 
-def _is_connection(value) -> bool:
-    return isinstance(value, dict) and bool(value) and set(value) <= {"edges", "nodes", "pageInfo"} and \
-        ("edges" in value or "nodes" in value)
-
-
-def _connection_nodes(value: dict) -> list:
-    if "nodes" in value:
-        return [n for n in value["nodes"] if n is not None]
-    return [e["node"] for e in value.get("edges") or [] if isinstance(e, dict) and e.get("node") is not None]
-
-
-def _flatten(obj: dict, parent_id, lines: list) -> None:
-    """Emit `obj` without its connections, then each connection's objects with `__parentId`."""
-    children = []
-
-    def strip(value):
-        if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                if _is_connection(item):
-                    children.extend(_connection_nodes(item))
-                else:
-                    out[key] = strip(item)
-            return out
-        if isinstance(value, list):
-            return [strip(item) for item in value]
-        return value
-
-    line = strip(obj)
-    if parent_id is not None:
-        line["__parentId"] = parent_id
-    lines.append(json.dumps(line, separators=(",", ":"), ensure_ascii=False))
-    for child in children:
-        _flatten(child, obj.get("id"), lines)
-
-
 @mutation("bulkOperationRunQuery", "read_products")
 def bulk_operation_run_query(ctx: Ctx, query: str, groupObjects=False):
 
@@ -240,32 +205,21 @@ def bulk_operation_run_query(ctx: Ctx, query: str, groupObjects=False):
     if stats["depth"] > MAX_BULK_DEPTH:
         return _bulk_error(False, ["query"], f"Bulk queries cannot contain connections with a nesting depth greater "
                            f"than {MAX_BULK_DEPTH}.", "INVALID")
-    running = records(ctx, "bulk_operations").filter(lookup="QUERY", status__in=["CREATED", "RUNNING"])
-    if running.count() >= 5:
+    running = records(ctx, "bulk_operations").filter(lookup="QUERY", status__in=bulk_run.ACTIVE)
+    limit = bulk_run.concurrency_limit(ctx.version)
+    if running.count() >= limit:
+        if limit > 1:
+            return _bulk_error(False, None, "Bulk operations limit reached. Please try again later.",
+                               "LIMIT_REACHED")
         return _bulk_error(False, None, "A bulk query operation for this app and shop is already in progress: "
                            f"gid://shopify/BulkOperation/{running.first().record_id}.", "OPERATION_IN_PROGRESS")
-    record = _operation_record(ctx, "QUERY", query)
-    bulk_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=False, bulk=True,
-                   all_orders=ctx.all_orders, schema=ctx.schema, execute=ctx.execute)
-    payload = ctx.execute(bulk_ctx, document, {}, None)
-    if payload.get("errors"):
-        record.status = "FAILED"
-        record.data = {**record.data, "errorCode": "INTERNAL_SERVER_ERROR", "completedAt": iso(ctx.now)}
-        record.save()
-        return {"bulkOperation": render.bulk_operation(ctx, record, status="CREATED"), "userErrors": []}
-    lines: list[str] = []
-    root_count = 0
-    for root in roots:
-        key = root.alias.value if root.alias else root.name.value
-        value = (payload.get("data") or {}).get(key)
-        if _is_connection(value):
-            for node in _connection_nodes(value):
-                root_count += 1
-                _flatten(node, None, lines)
-        elif isinstance(value, dict):
-            root_count += 1
-            _flatten(value, None, lines)
-    _finish(ctx, record, lines, root_count)
+    # It runs later, a slice at each read of its status (bulk_run.advance), as Shopify runs it on its own.
+    record = record_create(ctx, "bulk_operations", {
+        "query": query, "version": ctx.version, "allOrders": ctx.all_orders, "groupObjects": bool(groupObjects),
+        "resultKey": bulk_run.result_key()}, lookup="QUERY", status="CREATED", modified=bulk_run.stamp())
+    delay = ctx.store.settings.get("bulk_start_answer_delay_ms")
+    if delay:  # fault knob: the operation is taken (committed) but the answer comes late, or never
+        transaction.on_commit(lambda: time.sleep(float(delay) / 1000))
     return {"bulkOperation": render.bulk_operation(ctx, record, status="CREATED"), "userErrors": []}
 
 
@@ -277,6 +231,8 @@ def bulk_operation_cancel(ctx: Ctx, id):
     if record.status in ("COMPLETED", "FAILED", "CANCELED", "EXPIRED"):
         return {"bulkOperation": render.bulk_operation(ctx, record), "userErrors": [user_error(
             None, f"A bulk operation cannot be canceled when it is {record.status.lower()}", "INVALID")]}
-    record.status = "CANCELED"
-    record.save()
-    return {"bulkOperation": render.bulk_operation(ctx, record), "userErrors": []}
+    # Shopify answers CANCELING; the operation is CANCELED at its next read (bulk_run.advance).
+    SandboxRecord.objects.filter(pk=record.pk, status__in=bulk_run.ACTIVE).update(
+        status="CANCELING", data={**record.data, "leasedUntil": None}, date_modified_gmt=bulk_run.stamp())
+    record.refresh_from_db()
+    return {"bulkOperation": render.bulk_operation(ctx, record, status="CANCELING"), "userErrors": []}

@@ -148,6 +148,9 @@ class Ctx:
     # operation runs its query or mutation with them, without importing the engine that registers it).
     schema: Any = None
     execute: Callable[..., dict] | None = None
+    # A bulk query's slice (bulk_run): the root connection returns `limit` objects after the cursor `after`
+    # and notes `more` and `next` here.
+    bulk_window: dict | None = None
 
     @property
     def currency(self) -> str:

@@ -269,7 +269,18 @@ def paginate(ctx: Ctx, qs: QuerySet, sort: Sort, args: dict, render, prefetch=No
         window = window.filter(_beyond(sort, args["after"], ascending))
     if args.get("before"):
         window = window.filter(_beyond(sort, args["before"], not ascending))
-    if ctx.bulk:
+    bulk_slice = ctx.bulk_window if ctx.bulk and ctx.bulk_window is not None and \
+        "taken" not in ctx.bulk_window else None
+    if bulk_slice is not None:  # the root connection of a bulk query's slice; nested ones stay whole
+        bulk_slice["taken"] = True
+        if bulk_slice.get("after"):
+            window = window.filter(_beyond(sort, bulk_slice["after"], ascending))
+        rows = list(window.order_by(*order(ascending))[:bulk_slice["limit"] + 1])
+        bulk_slice["more"], rows = len(rows) > bulk_slice["limit"], rows[:bulk_slice["limit"]]
+        bulk_slice["next"] = encode_cursor(rows[-1].record_id, _cursor_value(sort, rows[-1]._sv)) if rows \
+            else bulk_slice.get("after")
+        has_next = has_prev = False
+    elif ctx.bulk:
         rows, has_next, has_prev = list(window.order_by(*order(ascending)).iterator(chunk_size=500)), False, False
     elif last is None:
         rows = list(window.order_by(*order(ascending))[:first + 1])

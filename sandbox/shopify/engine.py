@@ -13,7 +13,6 @@ from graphql import (
     build_schema,
     execute,
     parse,
-    validate,
 )
 from graphql.execution.values import get_variable_values
 
@@ -22,6 +21,7 @@ from .common import MAX_QUERY_COST, Ctx
 from .cost import CostCalculator
 from .mutate import bind as bind_mutations
 from .throttle import bucket_charge, bucket_peek, bucket_refund
+from .validation import validation_errors, variable_errors
 
 logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
@@ -83,14 +83,17 @@ def graphql_request(ctx: Ctx, query: str, variables: dict | None, operation_name
         document = parse(query or "")
     except GraphQLError as exc:
         return {"errors": [exc.formatted]}
-    problems = validate(schema, document)
+    problems = validation_errors(document, schema, ctx.version)
     if problems:
-        return {"errors": [p.formatted for p in problems]}
+        return {"errors": problems}
     operation, fragments = _split(document, operation_name)
     if operation is None:
         message = (f'Operation name "{operation_name}" not found' if operation_name
                    else "An operation name is required")
         return {"errors": [{"message": message}]}
+    refused = variable_errors(operation, variables, ctx.version)
+    if refused:
+        return {"errors": refused}
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):
         return {"errors": [dict(e.formatted, extensions={"code": "INVALID_VARIABLE"}) for e in coerced]}

@@ -731,8 +731,8 @@ def product_variants_bulk_update(ctx: Ctx, productId, variants, media=None, allo
 
 @mutation("inventorySetQuantities", "write_inventory")
 def inventory_set_quantities(ctx: Ctx, input):
-    """Set absolute `available` or `on_hand` quantities; `compareQuantity` must match the current value
-    unless `ignoreCompareQuantity` (2026-01 semantics)."""
+    """Set absolute `available` or `on_hand` quantities; `changeFromQuantity` must match the current value unless
+    null; before 2026-04 without it `compareQuantity` must match unless `ignoreCompareQuantity`."""
     errors = []
     name = input.get("name")
     if name not in ("available", "on_hand"):
@@ -778,7 +778,16 @@ def inventory_set_quantities(ctx: Ctx, input):
                                      "ITEM_NOT_STOCKED_AT_LOCATION"))
             continue
         current = int(level.get(name or "available", level.get("available", 0)))
-        if not input.get("ignoreCompareQuantity"):
+        # changeFromQuantity (2026-01) replaces compareQuantity / ignoreCompareQuantity, removed in 2026-04 (where
+        # it must be given, null skipping the check): InventoryQuantityInput in the published schemas.
+        if "changeFromQuantity" in q:
+            if q["changeFromQuantity"] is not None and int(q["changeFromQuantity"]) != current:
+                errors.append(user_error([*path, "changeFromQuantity"], "The changeFromQuantity value does not "
+                                         "match persisted value.", "CHANGE_FROM_QUANTITY_STALE"))
+        elif ctx.version == "unstable" or ctx.version >= "2026-04":
+            errors.append(user_error([*path, "changeFromQuantity"], "The changeFromQuantity argument must be given "
+                                     "to each quantity (null skips the check).", "COMPARE_QUANTITY_REQUIRED"))
+        elif not input.get("ignoreCompareQuantity"):
             if q.get("compareQuantity") is None:
                 errors.append(user_error([*path, "compareQuantity"], "The compareQuantity argument must be given to "
                                          "each quantity or ignored using ignoreCompareQuantity.",

@@ -7,8 +7,10 @@ from ..models import SandboxRecord
 from . import render
 from .common import Ctx, gid, gid_id, parse_gid
 from .data import (
+    SORT_CREATED,
     SORT_ID,
     can_read,
+    column_exact,
     count_result,
     paginate,
     paginate_list,
@@ -17,6 +19,7 @@ from .data import (
     records,
     search_filter,
     search_parse,
+    sort_text,
 )
 from .mutate import unique_definition
 from .search import (
@@ -153,6 +156,14 @@ def inventory_item_root(root, info, id):
     return render.inventory_item(ctx, record) if record else None
 
 
+def inventory_items_root(root, info, query=None, **args):
+    """Inventory items (one per variant), filtered by `sku`, `id`, `created_at`, `updated_at`."""
+    ctx = _ctx(info)
+    qs = search_filter(readable(ctx, "variants", records(ctx, "variants")), search_parse(query),
+                       {"sku": column_exact("lookup")}, ctx)
+    return paginate(ctx, qs, SORT_ID, args, render.inventory_item)
+
+
 def fulfillment_order_root(root, info, id):
     return render.node_render(_ctx(info), id) if parse_gid(id, "FulfillmentOrder") else None
 
@@ -203,6 +214,19 @@ def current_bulk_operation(root, info, type="QUERY"):
     return render.bulk_operation(ctx, record) if record else None
 
 
+BULK_SEARCH = {"status": column_exact("status", upper=True), "operation_type": column_exact("lookup", upper=True)}
+BULK_SORTS = {"CREATED_AT": SORT_CREATED, "COMPLETED_AT": sort_text("completedAt"), "ID": SORT_ID}
+
+
+def bulk_operations(root, info, sortKey="CREATED_AT", query=None, reverse=False, **args):
+    """The app's bulk operations, newest first unless `reverse` [shopify.dev/docs/api/admin-graphql/latest/
+    queries/bulkOperations]."""
+    ctx = _ctx(info)
+    qs = search_filter(records(ctx, "bulk_operations"), search_parse(query), BULK_SEARCH, ctx)
+    return paginate(ctx, qs, BULK_SORTS.get(sortKey, SORT_CREATED), {**args, "reverse": not reverse},
+                    render.bulk_operation)
+
+
 def current_app_installation(root, info):
     ctx = _ctx(info)
     return {"id": gid("AppInstallation", ctx.store.settings.get("shop_id") or 1),
@@ -239,6 +263,7 @@ def bind(schema) -> None:
     fields["metafieldDefinitions"].resolve = metafield_definitions
     fields["location"].resolve = location_root
     fields["inventoryItem"].resolve = inventory_item_root
+    fields["inventoryItems"].resolve = inventory_items_root
     fields["fulfillmentOrder"].resolve = fulfillment_order_root
     fields["node"].resolve = node_root
     fields["nodes"].resolve = nodes_root
@@ -246,4 +271,5 @@ def bind(schema) -> None:
     fields["translatableResourcesByIds"].resolve = translatable_resources_by_ids
     fields["translatableResource"].resolve = translatable_resource
     fields["currentBulkOperation"].resolve = current_bulk_operation
+    fields["bulkOperations"].resolve = bulk_operations
     fields["currentAppInstallation"].resolve = current_app_installation

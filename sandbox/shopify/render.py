@@ -9,7 +9,8 @@ from django.db import connection
 from django.utils.html import strip_tags
 
 from ..models import SandboxRecord
-from .common import Ctx, gid, gid_id, iso, money, money_bag, money_v2, parse_gid, result_url
+from . import bulk_run
+from .common import Ctx, gid, gid_id, iso, money, money_bag, money_v2, parse_gid
 from .data import (
     SORT_ID,
     can_read,
@@ -208,13 +209,51 @@ def location(ctx: Ctx, record: SandboxRecord) -> dict:
     address = dict(d.get("address") or {})
     address["formatted"] = [part for part in (address.get("address1"), address.get("city"), address.get("zip"),
                                               address.get("country")) if part]
+    address.setdefault("latitude", None)  # the store keeps no coordinates: Shopify answers null when not geocoded
+    address.setdefault("longitude", None)
+    active, primary = d.get("isActive", True), d.get("isPrimary", False)
+
+    def levels(info=None, **args):
+        return paginate_list(ctx, location_inventory_levels(ctx, record, args.pop("query", None)), args)
+
     return {
         "__typename": "Location", "id": gid("Location", record.record_id), "legacyResourceId": str(record.record_id),
-        "name": d["name"], "isActive": d.get("isActive", True), "isPrimary": d.get("isPrimary", False),
+        "name": d["name"], "isActive": active, "isPrimary": primary,
         "fulfillsOnlineOrders": d.get("fulfillsOnlineOrders", True), "shipsInventory": True, "address": address,
+        "addressVerified": d.get("addressVerified", False), "isFulfillmentService": False,
+        # Shopify: the primary location and one with inventory or unfulfilled orders cannot be deactivated;
+        # only an inactive location can be deleted.
+        "deactivatable": lambda info=None, **_: active and not primary and not _has_stock(ctx, record)
+        and not _has_unfulfilled(ctx, record),
+        "deactivatedAt": d.get("deactivatedAt"), "deletable": not active,
+        "hasActiveInventory": lambda info=None, **_: _has_stock(ctx, record),
+        "hasUnfulfilledOrders": lambda info=None, **_: _has_unfulfilled(ctx, record),
+        "localPickupSettingsV2": d.get("localPickupSettings"),  # None: local pickup is not offered
+        "inventoryLevels": levels,
         "createdAt": iso(record.date_created_gmt), "updatedAt": iso(record.date_modified_gmt),
         **metafield_fields(ctx, record.record_id),
     }
+
+
+def location_inventory_levels(ctx: Ctx, loc: SandboxRecord, query: str | None = None) -> list[dict]:
+    """The inventory levels held at a location, by inventory item; `query` filters on the level's dates."""
+    rows = search_filter(records(ctx, "variants"), search_parse(query), {}, ctx).order_by("group_id")
+    return [inventory_level(ctx, row, loc, (row.data.get("inventory") or {})[str(loc.record_id)], row.group_id)
+            for row in rows if str(loc.record_id) in (row.data.get("inventory") or {})]
+
+
+def _has_stock(ctx: Ctx, loc: SandboxRecord) -> bool:
+    key = str(loc.record_id)
+    return any(int((row.data.get("inventory") or {}).get(key, {}).get("available", 0) or 0) > 0
+               for row in records(ctx, "variants").only("data"))
+
+
+def _has_unfulfilled(ctx: Ctx, loc: SandboxRecord) -> bool:
+    """Orders are fulfilled from the primary location in this sandbox."""
+    if not loc.data.get("isPrimary"):
+        return False
+    return any((row.data.get("fulfillmentStatus") or "UNFULFILLED") in ("UNFULFILLED", "PARTIALLY_FULFILLED")
+               and not row.data.get("cancelledAt") for row in records(ctx, "orders").only("data"))
 
 
 def locations_all(ctx: Ctx) -> list[SandboxRecord]:
@@ -373,7 +412,7 @@ def inventory_level(ctx: Ctx, variant_record, loc, quantities: dict, item_id: in
         "__typename": "InventoryLevel", "id": gid("InventoryLevel", f"{loc.record_id}?inventory_item_id={item_id}"),
         "location": location(ctx, loc), "item": lambda info=None, **_: inventory_item(ctx, variant_record),
         "quantities": quantity_list, "createdAt": iso(variant_record.date_created_gmt),
-        "updatedAt": iso(variant_record.date_modified_gmt), "canDeactivate": True,
+        "updatedAt": iso(variant_record.date_modified_gmt), "canDeactivate": True, "deactivationAlert": None,
     }
 
 
@@ -398,9 +437,18 @@ def inventory_item(ctx: Ctx, variant_record: SandboxRecord) -> dict:
         "measurement": {"id": gid("InventoryItemMeasurement", item_id), "weight": weight},
         "inventoryLevel": level,
         "inventoryLevels": lambda info=None, **args: paginate_list(ctx, inventory_levels(ctx, variant_record), args),
+        "countryHarmonizedSystemCodes": lambda info=None, **args: paginate_list(
+            ctx, list(item.get("countryHarmonizedSystemCodes") or []), args),
         "variant": lambda info=None, **_: variant(ctx, variant_record),
         "createdAt": iso(variant_record.date_created_gmt), "updatedAt": iso(variant_record.date_modified_gmt),
     }
+
+
+def _sellable_online(ctx: Ctx, record: SandboxRecord) -> int:
+    """Available units at the locations that fulfil online orders."""
+    levels = record.data.get("inventory") or {}
+    return sum(int(levels.get(str(loc.record_id), {}).get("available", 0) or 0) for loc in locations_all(ctx)
+               if loc.data.get("fulfillsOnlineOrders", True) and loc.data.get("isActive", True))
 
 
 def variant(ctx: Ctx, record: SandboxRecord) -> dict:
@@ -431,6 +479,8 @@ def variant(ctx: Ctx, record: SandboxRecord) -> dict:
         "compareAtPrice": money(d["compareAtPrice"]) if d.get("compareAtPrice") not in (None, "") else None,
         "position": d.get("position", 1), "taxable": d.get("taxable", True), "taxCode": d.get("taxCode"),
         "inventoryPolicy": d.get("inventoryPolicy", "DENY"), "inventoryQuantity": available,
+        "requiresComponents": False,  # no bundles in the sandbox
+        "sellableOnlineQuantity": lambda info=None, **_: _sellable_online(ctx, record),
         "availableForSale": available > 0 or d.get("inventoryPolicy") == "CONTINUE",
         "selectedOptions": selected, "inventoryItem": lambda info=None, **_: inventory_item(ctx, record),
         "product": lambda info=None, **_: product(ctx, parent()) if parent() else None,
@@ -480,6 +530,7 @@ def collection(ctx: Ctx, record: SandboxRecord) -> dict:
         "templateSuffix": d.get("templateSuffix"),
         "image": image((d.get("image") or {}).get("src"), (d.get("image") or {}).get("altText")),
         "seo": d.get("seo") or {"title": None, "description": None}, "ruleSet": d.get("ruleSet"),
+        "feedback": None,  # no sales channel app has left feedback on it
         "updatedAt": iso(record.date_modified_gmt), "products": products,
         "productsCount": lambda info=None, **_: {"count": members.count(), "precision": "EXACT"},
         "hasProduct": lambda info=None, id=None, **_: members.filter(group_id=gid_id(id, "Product")).exists(),
@@ -861,19 +912,27 @@ def url_redirect(ctx: Ctx, record: SandboxRecord) -> dict:
 
 
 def bulk_operation(ctx: Ctx, record: SandboxRecord, *, status: str | None = None) -> dict:
-
+    """A BulkOperation as it stands; a read (no `status` given) first runs its next slice (bulk_run)."""
+    if status is None:
+        record = bulk_run.advance(ctx, record)
     d = record.data
     status = status or record.status
-    done = status == "COMPLETED"
+    started = status != "CREATED"
+    ended = status in ("COMPLETED", "FAILED", "CANCELED", "EXPIRED")
+    key = d.get("resultKey")
+    has_data = bool(key) and int(d.get("objectCount") or 0) > 0
     return {
         "__typename": "BulkOperation", "id": gid("BulkOperation", record.record_id), "type": record.lookup,
         "status": status, "errorCode": d.get("errorCode") if status == "FAILED" else None,
-        "createdAt": iso(record.date_created_gmt), "completedAt": d.get("completedAt") if done else None,
-        "objectCount": str(d.get("objectCount", 0) if done else 0),
-        "rootObjectCount": str(d.get("rootObjectCount", 0) if done else 0),
-        "fileSize": str(d["fileSize"]) if done and d.get("fileSize") else None,
-        "url": result_url(ctx, d["resultKey"]) if done and d.get("resultKey") else None,
-        "partialDataUrl": None, "query": d.get("query", ""),
+        "createdAt": iso(record.date_created_gmt), "completedAt": d.get("completedAt") if ended else None,
+        "objectCount": str(d.get("objectCount", 0) if started else 0),
+        "rootObjectCount": str(d.get("rootObjectCount", 0) if started else 0),
+        "fileSize": str(d["fileSize"]) if status == "COMPLETED" and d.get("fileSize") else None,
+        "url": bulk_run.signed_url(ctx, key, record.record_id) if status == "COMPLETED" and has_data else None,
+        # "If an operation fails but retrieves partial data, then the partialDataUrl field provides access"
+        "partialDataUrl": bulk_run.signed_url(ctx, key, record.record_id) if status == "FAILED" and has_data
+        else None,
+        "query": d.get("query", ""),
     }
 
 

@@ -12,14 +12,17 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ..faults import fault_for_request
 from ..models import SandboxStore
+from . import bulk_run
 from .bulk import MAX_UPLOAD_BYTES, file_read, file_save
 from .common import Ctx, signature
 from .engine import graphql_request
+from .record import graphql_record
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 READ_SCOPES = ("read_products", "read_customers", "read_orders", "read_all_orders", "read_inventory",
                "read_locations", "read_content", "read_online_store_pages", "read_online_store_navigation",
-               "read_discounts", "read_translations", "read_locales", "read_fulfillments", "read_files")
+               "read_discounts", "read_price_rules", "read_translations", "read_locales", "read_fulfillments",
+               "read_files")
 WRITE_SCOPES = tuple(s.replace("read_", "write_") for s in READ_SCOPES if s != "read_all_orders")
 _VERSION = re.compile(r"^(\d{4})-(\d{2})$")
 SUPPORTED_MONTHS = ("01", "04", "07", "10")
@@ -124,6 +127,8 @@ def graphql_view(request, store, version):
             variables = json.loads(variables) if variables.strip() else None
         except ValueError:
             variables = None
+    graphql_record(user_agent=request.META.get("HTTP_USER_AGENT", ""), query=query,
+                   variables=variables if isinstance(variables, dict) else None)
     base_url = request.build_absolute_uri(f"/sandbox/shopify/{store}").rstrip("/")
     scopes = granted_scopes(store_obj, access)
     ctx = Ctx(store=store_obj, base_url=base_url, version=served, can_write=access == "write",
@@ -186,14 +191,10 @@ def staged_upload_view(request, store, key=""):
 
 
 def file_view(request, store, key):
-    """A signed download URL (bulk operation results, uploaded files)."""
+    """A signed download URL (bulk operation results, uploaded files), with Range requests (bulk_run)."""
     store_obj = _store(store)
     key = unquote(key)
-    if store_obj is None or not hmac.compare_digest(request.GET.get("X-Goog-Signature", ""),
-                                                    signature(store_obj, key)):
+    if store_obj is None or ("Signature" not in request.GET and not hmac.compare_digest(
+            request.GET.get("X-Goog-Signature", ""), signature(store_obj, key))):
         return _xml_error("AccessDenied", "Access denied.", 403)
-    stored = file_read(store_obj, key)
-    if stored is None:
-        return _xml_error("NoSuchKey", "The specified key does not exist.", 404)
-    return HttpResponse(stored["content"].encode("utf-8"), content_type=stored.get("contentType") or
-                        "application/jsonl")
+    return bulk_run.file_response(request, store_obj, key, file_read(store_obj, key))

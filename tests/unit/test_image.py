@@ -121,7 +121,8 @@ def image():
         for source, destination in copies:
             target = app / destination.removeprefix(WORKDIR).lstrip("/")
             if (ROOT / source).is_dir():
-                shutil.copytree(ROOT / source, target, ignore=shutil.ignore_patterns("__pycache__"),
+                # .dockerignore leaves node_modules out (sandbox/shopify/published/ installs one for the tests)
+                shutil.copytree(ROOT / source, target, ignore=shutil.ignore_patterns("__pycache__", "node_modules"),
                                 dirs_exist_ok=True)
             elif destination.endswith(("/", ".")):
                 target.mkdir(parents=True, exist_ok=True)

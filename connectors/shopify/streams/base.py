@@ -11,8 +11,9 @@ meter: the same selection (same search filter and sort), rewritten by `bulk.plan
 each nested connection), `groupObjects: true` so that child lines follow their parent, polled through
 `node(id:)`, and the JSONL result streamed line by line into the node shape a paginated read gives (nested
 lists whole, so no `complete` queries). Pages keep the requested size; their checkpoint
-`{"bulk": <operation id>, "offset": <root records read>}` re-reads the same file (its URL lives seven days)
-and skips what was read, or starts again when the operation or its file is gone. Shopify refusing the
+`{"bulk": <operation id>, "offset": <root records read>, "byte": <where the next one starts>}` polls the same
+operation, or reads the same file (its URL lives seven days) on from that byte, or starts again when the
+operation or its file is gone (`bulk_read`). Shopify refusing the
 query (another app's bulk queries running, a selection over its limits of five connections two levels
 deep) or the operation ending FAILED/CANCELED/EXPIRED falls back to the paginated read, with a log line.
 
@@ -39,7 +40,7 @@ from connectors.errors import ConnectorError, RecordError
 from connectors.sdk import Stream
 from connectors.sdk.graphql import Op
 
-from .. import bulk, mappers
+from .. import bulk, bulk_read, mappers
 from ..api import REQUEST_BUDGET, USER_ERRORS, cost_in
 from ..mappers import gid, legacy
 
@@ -103,7 +104,7 @@ class ShopifyStream(Stream):
         if (checkpoint or {}).get("after"):
             yield from self.read_pages(checkpoint, modified_since, page_size)
         else:
-            yield from bulk.read(self, checkpoint, modified_since, page_size)
+            yield from bulk_read.read(self, checkpoint, modified_since, page_size)
 
     def worth_bulk(self, modified_since: datetime | None) -> bool:
         """A bulk query pays off from `bulk_read_min` records: counted with the same `updated_at` filter

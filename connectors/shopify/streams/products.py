@@ -392,8 +392,11 @@ class ShopifyProductStream(ShopifyStream):
             if len(update) > 1:
                 updates.append(update)
             if "stock_quantity" in wanted and source.manage_stock and source.stock_quantity is not None:
+                # changeFromQuantity null: the source is the truth, no compare-and-swap (ignoreCompareQuantity,
+                # deprecated in 2026-01, is gone from 2026-04: the schema guard, tests/fixtures/shopify_schema_guard.py)
                 quantities.append({"inventoryItemId": target["inventoryItem"]["id"],
-                                   "locationId": self.connector.location_id, "quantity": int(source.stock_quantity)})
+                                   "locationId": self.connector.location_id, "quantity": int(source.stock_quantity),
+                                   "changeFromQuantity": None})
         ops = []
         if updates:
             ops.append(self.op("productVariantsBulkUpdate", {"productId": ("ID!", gid(E.PRODUCT, target_id)),
@@ -401,7 +404,7 @@ class ShopifyProductStream(ShopifyStream):
                                "product { id }", key="variants"))
         if quantities:
             ops.append(self.op("inventorySetQuantities", {"input": ("InventorySetQuantitiesInput!", {
-                "name": "available", "reason": "correction", "ignoreCompareQuantity": True,
+                "name": "available", "reason": "correction",
                 "referenceDocumentUri": f"gid://cartmigrate/SmartUpdate/{item.source_id}",
                 "quantities": quantities})}, "inventoryAdjustmentGroup { id }", key="inventory"))
         return ops, warnings

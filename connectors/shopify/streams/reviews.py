@@ -14,7 +14,7 @@ from connectors.base import Page, ScannedRecord, WriteResult
 from connectors.entities import Canonical, EntityType
 from connectors.errors import RecordError
 
-from .. import bulk, mappers
+from .. import bulk, bulk_read, mappers
 from ..mappers import gid, legacy
 from .base import ShopifyStream
 
@@ -46,7 +46,7 @@ class ShopifyReviewStream(ShopifyStream):
         if (checkpoint or {}).get("after"):
             pages = self.read_pages(checkpoint, None, products)
         else:
-            pages = bulk.read(self, checkpoint, None, products)
+            pages = bulk_read.read(self, checkpoint, None, products)
         yield from self.recent(pages, modified_since)
 
     @staticmethod
