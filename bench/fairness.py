@@ -12,10 +12,11 @@ plus `--interactive` on the interactive queue only, as bin/worker runs them. Nee
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 
-from harness import checked_stores, reset_database_and_setup_django, run_and_wait, serving
+from harness import checked_stores, reset_database_and_setup_django, run_and_wait, serving, store_server
 
 
 def main() -> None:
@@ -25,6 +26,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--interactive", type=int, default=1)
     parser.add_argument("--demo-size", type=int, default=30, help="products, customers and orders of B's store")
+    parser.add_argument("--one-store-server", action="store_true",
+                        help="serve B's stores from the same sandbox server as the big runs' stores (by default "
+                             "they have a server of their own, as other owners' stores are other servers)")
     args = parser.parse_args()
 
     site = reset_database_and_setup_django()
@@ -45,18 +49,19 @@ def main() -> None:
         sandboxes[name] = sandbox_store_create(platform="woocommerce", name=name)
     seeded = time.monotonic() - started
 
-    def migration_of(email: str, source: str, target: str):
+    def migration_of(email: str, source: str, target: str, at: str = site):
         user = user_create(email=email, password="bench-password-1")
         org = user.organizations.first()
-        src, dst = checked_stores(org, site, sandboxes[source], sandboxes[target])
+        src, dst = checked_stores(org, at, sandboxes[source], sandboxes[target])
         entities = [str(e) for e in migratable_entities(source=src, target=dst)]
         return user, migration_create(organization=org, user=user, source_store=src, target_store=dst,
                                       entities=entities)
 
-    with serving(site, workers=args.workers, interactive_workers=args.interactive, log_name="fairness.log"):
-        b_user, idle_demo = migration_of("b@example.com", "demo-src", "demo-dst-idle")
+    with serving(site, workers=args.workers, interactive_workers=args.interactive, log_name="fairness.log"), \
+            (contextlib.nullcontext(site) if args.one_store_server else store_server()) as b_site:
+        b_user, idle_demo = migration_of("b@example.com", "demo-src", "demo-dst-idle", b_site)
         b_org = b_user.organizations.first()
-        src, dst = checked_stores(b_org, site, sandboxes["demo-src"], sandboxes["demo-dst-busy"])
+        src, dst = checked_stores(b_org, b_site, sandboxes["demo-src"], sandboxes["demo-dst-busy"])
         busy_demo = migration_create(organization=b_org, user=b_user, source_store=src, target_store=dst,
                                      entities=list(idle_demo.entities))
         idle_run, idle_seconds = run_and_wait(idle_demo, "demo", b_user)
@@ -81,6 +86,7 @@ def main() -> None:
     print(json.dumps({
         "seed_seconds": round(seeded, 1),
         "workers": args.workers, "interactive_workers": args.interactive, "big_runs": args.big_runs,
+        "b_stores_on_their_own_server": not args.one_store_server,
         "products_per_big_run": args.products,
         "demo_idle_seconds": round(idle_seconds, 1), "demo_idle_status": idle_run.status,
         "demo_busy_seconds": round(busy_seconds, 1), "demo_busy_status": busy_run.status,

@@ -197,6 +197,34 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
         log.close()
 
 
+@contextlib.contextmanager
+def store_server(*, log_name: str = "store-server.log"):
+    """One more gunicorn serving the sandbox, on a port of its own: the stores of another owner, which in real
+    life are other servers than the first owner's stores. Yields its site URL."""
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115 - closed below
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "migrator.wsgi:application", "--bind",
+                            f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
+                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        import requests
+
+        for _ in range(100):
+            try:
+                requests.get(site + "/", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield site
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=30)
+        log.close()
+
+
 def checked_stores(org, site: str, *sandboxes, platform: str | None = None):
     """Stores for the sandbox stores, each on its own platform (or `platform` for all)."""
     from migrations_app.services.stores import store_check, store_create
