@@ -153,6 +153,18 @@ def meter_read() -> dict[str, float]:
     return {name: float(client.get(METER_PREFIX + name) or 0) for name in ("requests", "points", "throttled")}
 
 
+def _wait_for_site(site: str) -> None:
+    """Until the server answers (at most about 20 s)."""
+    import requests
+
+    for _ in range(100):
+        try:
+            requests.get(site + "/", timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None, log_name: str = "bench.log",
             metered: bool = False, interactive_workers: int = 0):
@@ -179,14 +191,7 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
         for i in range(workers + interactive_workers)
     ]
     try:
-        import requests
-
-        for _ in range(100):
-            try:
-                requests.get(site + "/", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        _wait_for_site(site)
         yield procs
     finally:
         for proc in [web, *procs]:
@@ -209,14 +214,7 @@ def store_server(*, log_name: str = "store-server.log"):
                             f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        import requests
-
-        for _ in range(100):
-            try:
-                requests.get(site + "/", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        _wait_for_site(site)
         yield site
     finally:
         with contextlib.suppress(ProcessLookupError):

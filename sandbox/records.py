@@ -4,12 +4,13 @@ Platform packages build their resources on `SandboxRecord`; nothing here knows a
 """
 import base64
 import json
+import random
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
-from .models import SandboxSequence, SandboxStore
+from .models import SandboxRecord, SandboxSequence, SandboxStore
 
 RAW_PREFIX = "__sandbox_raw__:"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -80,3 +81,30 @@ def json_bytes(payload) -> bytes:
 def chunked(items: list, size: int) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+class SeedRows:
+    """What every platform's seed shares: its random generator, the rows it builds in memory and writes in
+    bulk, and the dates it draws before its anchor (the seed's "now")."""
+
+    def __init__(self, store: SandboxStore, seed: int, anchor: datetime):
+        self.store, self.rng, self.anchor = store, random.Random(seed), anchor
+        self.rows: list[SandboxRecord] = []
+
+    def row(self, resource: str, record_id: int, data: dict, *, created: datetime, modified: datetime | None = None,
+            **columns) -> SandboxRecord:
+        """A record to write at the next flush; modified is never before created."""
+        record = SandboxRecord(store=self.store, resource=resource, record_id=record_id, data=data,
+                               date_created_gmt=created, date_modified_gmt=max(modified or created, created), **columns)
+        self.rows.append(record)
+        return record
+
+    def past(self, max_days: int, min_days: int = 0) -> datetime:
+        return self.anchor - timedelta(seconds=self.rng.randint(min_days * 86400, max_days * 86400))
+
+    def after(self, start: datetime, max_days: int) -> datetime:
+        return min(self.anchor, start + timedelta(seconds=self.rng.randint(0, max_days * 86400)))
+
+    def flush(self) -> None:
+        SandboxRecord.objects.bulk_create(self.rows, batch_size=1000)
+        self.rows = []

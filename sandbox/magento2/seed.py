@@ -7,13 +7,12 @@ answered is what the API lists. Orders cycle through every status first (pending
 canceled, closed, holded), with the invoices, shipments (with tracks) and credit memos each state implies.
 `malformed=True` adds the bad records README.md lists.
 """
-import random
 from datetime import datetime, timedelta
 
 from django.utils.text import slugify
 
 from ..models import SandboxRecord, SandboxStore
-from ..records import ids_allocate, now_utc, raw_string
+from ..records import SeedRows, ids_allocate, now_utc, raw_string
 from ..services import sandbox_store_languages_set
 from .common import mdate
 from .seed_orders import orders_seed
@@ -39,10 +38,9 @@ PAGES = (("home", "Home Page"), ("no-route", "404 Not Found"), ("enable-cookies"
          ("customer-service", "Customer Service"))
 
 
-class _Seeder:
+class _Seeder(SeedRows):
     def __init__(self, store: SandboxStore, seed: int, anchor: datetime):
-        self.store, self.rng, self.anchor = store, random.Random(seed), anchor
-        self.rows: list[SandboxRecord] = []
+        super().__init__(store, seed, anchor)
         self._pools: dict[str, list[int]] = {}
 
     def ids(self, resource: str, count: int) -> list[int]:
@@ -54,22 +52,7 @@ class _Seeder:
         taken, self._pools[resource] = pool[:count], pool[count:]
         return taken
 
-    def add(self, resource: str, record_id: int, data: dict, *, created: datetime, modified: datetime | None = None,
-            **columns) -> SandboxRecord:
-        row = SandboxRecord(store=self.store, resource=resource, record_id=record_id, data=data,
-                            date_created_gmt=created, date_modified_gmt=max(modified or created, created), **columns)
-        self.rows.append(row)
-        return row
-
-    def past(self, max_days: int, min_days: int = 0) -> datetime:
-        return self.anchor - timedelta(seconds=self.rng.randint(min_days * 86400, max_days * 86400))
-
-    def after(self, start: datetime, max_days: int) -> datetime:
-        return min(self.anchor, start + timedelta(seconds=self.rng.randint(0, max_days * 86400)))
-
-    def flush(self) -> None:
-        SandboxRecord.objects.bulk_create(self.rows, batch_size=1000)
-        self.rows = []
+    add = SeedRows.row
 
 
 def _options(s: _Seeder, second: str | None) -> dict[str, list[dict]]:

@@ -3,14 +3,13 @@
 Everything is drawn from `random.Random(seed)`: names, prices, SKUs, ids and references are the same for
 the same seed on a fresh store; dates are offsets from `anchor` (default: now).
 """
-import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils.text import slugify
 
 from ..models import SandboxRecord, SandboxSequence, SandboxStore
-from ..records import ids_allocate, now_utc
+from ..records import SeedRows, ids_allocate, now_utc
 from ..services import sandbox_store_languages_set
 from .common import iso, money
 from .mutations_sales import COUNTRIES, FIRST_ORDER_NUMBER, ORDER_NUMBER_SEQUENCE
@@ -47,12 +46,9 @@ PAGES = (("About us", "about-us"), ("Contact", "contact"), ("FAQ", "faq"), ("Shi
 LOREM = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt.</p>"
 
 
-class _Seeder:
+class _Seeder(SeedRows):
     def __init__(self, store: SandboxStore, seed: int, anchor: datetime):
-        self.store = store
-        self.rng = random.Random(seed)
-        self.anchor = anchor
-        self.rows: list[SandboxRecord] = []
+        super().__init__(store, seed, anchor)
         self._ids: list[int] = []
 
     def next_id(self) -> int:
@@ -62,20 +58,7 @@ class _Seeder:
 
     def add(self, resource: str, data: dict, *, created: datetime, modified: datetime | None = None,
             record_id: int | None = None, **columns) -> SandboxRecord:
-        row = SandboxRecord(store=self.store, resource=resource, record_id=record_id or self.next_id(), data=data,
-                            date_created_gmt=created, date_modified_gmt=max(modified or created, created), **columns)
-        self.rows.append(row)
-        return row
-
-    def past(self, max_days: int, min_days: int = 0) -> datetime:
-        return self.anchor - timedelta(seconds=self.rng.randint(min_days * 86400, max_days * 86400))
-
-    def after(self, start: datetime, max_days: int) -> datetime:
-        return min(self.anchor, start + timedelta(seconds=self.rng.randint(0, max_days * 86400)))
-
-    def flush(self) -> None:
-        SandboxRecord.objects.bulk_create(self.rows, batch_size=1000)
-        self.rows = []
+        return self.row(resource, record_id or self.next_id(), data, created=created, modified=modified, **columns)
 
 
 def _fr(text: str) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.utils.text import slugify
 
 from ..models import SandboxRecord, SandboxStore
-from ..records import DATE_FORMAT, ids_allocate, now_utc, raw_string
+from ..records import DATE_FORMAT, SeedRows, ids_allocate, now_utc, raw_string
 from ..services import sandbox_store_languages_set
 from .crud import RAW_FLAG, Ctx
 from .refunds import FULLY_REFUNDED_REASON, refund_defaults, refund_line, refund_tax_lines
@@ -88,16 +88,13 @@ LOREM = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmo
 ONE_MB = 1024 * 1024
 
 
-class _Seeder:
+class _Seeder(SeedRows):
     """Holds the RNG, the id blocks and the records to bulk-insert."""
 
     def __init__(self, store: SandboxStore, seed: int, anchor: datetime):
-        self.store = store
+        super().__init__(store, seed, anchor)
         self.seed = seed
-        self.rng = random.Random(seed)
-        self.anchor = anchor
         self.ctx = Ctx(store=store, site_url="", now=anchor)
-        self.records: list[SandboxRecord] = []
         self._blocks: dict[str, list[int]] = {}
         self.default_lang = store.default_language
         self.store_site = ""  # links are stored relative and completed with the request's site URL
@@ -110,23 +107,8 @@ class _Seeder:
 
     def add(self, resource: str, data: dict, *, created: datetime, modified: datetime | None = None,
             record_id: int | None = None, sequence: str = "posts", **columns) -> SandboxRecord:
-        record = SandboxRecord(
-            store=self.store, resource=resource, record_id=record_id or self.next_id(sequence), data=data,
-            date_created_gmt=created, date_modified_gmt=max(modified or created, created), **columns,
-        )
-        self.records.append(record)
-        return record
-
-    def past(self, max_days: int, min_days: int = 0) -> datetime:
-        seconds = self.rng.randint(min_days * 86400, max_days * 86400)
-        return self.anchor - timedelta(seconds=seconds)
-
-    def after(self, start: datetime, max_days: int) -> datetime:
-        return min(self.anchor, start + timedelta(seconds=self.rng.randint(0, max_days * 86400)))
-
-    def flush(self) -> None:
-        SandboxRecord.objects.bulk_create(self.records, batch_size=500)
-        self.records = []
+        return self.row(resource, record_id or self.next_id(sequence), data, created=created, modified=modified,
+                        **columns)
 
 
 def _fr(text: str) -> str:

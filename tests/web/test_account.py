@@ -49,11 +49,6 @@ def owner():
 
 
 @pytest.fixture
-def org(owner):
-    return organization_of(owner)
-
-
-@pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
     return client

@@ -14,17 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def migrated(owner):
     """A migration whose full run completed yesterday: 40 products and 60 orders (100 entities)."""
     migration = MigrationFactory(organization=organization_of(owner), entities=["products", "orders"],

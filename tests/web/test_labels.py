@@ -18,12 +18,10 @@ from migrations_app.models import ChangeRecord, EntityProgress, StoreMigration
 from migrations_app.services.notify import run_notify_owner
 from migrations_app.services.plans import run_plan
 from tests.factories import (
-    PASSWORD,
     IdMapFactory,
     MigrationFactory,
     RunFactory,
     StoreFactory,
-    UserFactory,
     organization_of,
 )
 
@@ -31,17 +29,6 @@ pytestmark = pytest.mark.django_db
 
 ADDRESS = {"first_name": "Ada", "last_name": "Byron", "address1": "12 Rue de la Paix", "postcode": "75002",
            "country": "FR", "phone": None}
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
 
 
 text = st.text(alphabet=st.characters(blacklist_characters="{}[]'\"", blacklist_categories=("Cs",)),

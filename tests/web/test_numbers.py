@@ -17,34 +17,15 @@ from migrations_app.enums import EntityStatus, MigrationState, RunKind, RunStatu
 from migrations_app.models import EntityProgress
 from migrations_app.services.notify import run_notify_owner
 from tests.factories import (
-    PASSWORD,
     IdMapFactory,
     MigrationFactory,
     RecordErrorFactory,
     RunFactory,
-    UserFactory,
-    organization_of,
 )
 
 pytestmark = pytest.mark.django_db
 
 WARNING = {"entity": "reviews", "count": 4, "message": "Shopify cannot delete product reviews (metafields)"}
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def org(owner):
-    return organization_of(owner)
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -16,26 +16,9 @@ from tests.factories import (
     RecordErrorFactory,
     RunFactory,
     UserFactory,
-    organization_of,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def org(owner):
-    return organization_of(owner)
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
 
 
 def test_home_sends_owner_to_my_migrations(client_in, client):

@@ -9,20 +9,9 @@ from django.utils import timezone
 from migrations_app.enums import EntityStatus, MigrationState, RunStatus
 from migrations_app.models import EntityProgress, MigrationRun
 from migrations_app.services.confirm import run_recap
-from tests.factories import PASSWORD, MigrationFactory, RunFactory, StoreFactory, UserFactory, organization_of
+from tests.factories import MigrationFactory, RunFactory, StoreFactory, organization_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

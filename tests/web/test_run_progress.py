@@ -12,20 +12,9 @@ from rest_framework.test import APIClient
 from accounts.services import api_token_create
 from migrations_app.enums import EntityStatus, RunStatus
 from migrations_app.models import EntityProgress
-from tests.factories import PASSWORD, MigrationFactory, RunFactory, UserFactory, organization_of
+from tests.factories import MigrationFactory, RunFactory, organization_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from support.models import Ticket, TicketMessage
-from tests.factories import PASSWORD, MigrationFactory, RunFactory, UserFactory, organization_of
+from tests.factories import MigrationFactory, RunFactory, UserFactory, organization_of
 
 pytestmark = pytest.mark.django_db
 
@@ -12,17 +12,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def owner():
     return UserFactory(email="owner@shop.example.com")
-
-
-@pytest.fixture
-def org(owner):
-    return organization_of(owner)
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
 
 
 @pytest.fixture

@@ -11,17 +11,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def client_in(client, owner):
-    client.login(username=owner.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture
 def pair(woo_store_factory):
     source = woo_store_factory("old-shop", title="Old shop", products=6, customers=4, orders=5, languages=["en", "de"])
     target = woo_store_factory("new-shop", title="New shop", languages=["en", "fr"])
