@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import random
 import re
 import socket
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -129,6 +132,51 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
 
 
+class AdapterPool:
+    """The connection pools of one worker process, kept between the steps of a run, one set per store.
+
+    Each step builds its connectors afresh (a step may run in any worker), so without this every step
+    opened new TCP (and on real stores TLS) connections to the same store. A client built with a
+    `pool_key` mounts the adapters kept under that key: urllib3's pools are thread-safe and hold no
+    credential (authentication travels with each request; cookies stay in the client's own session), and
+    keys are per store, so no two tenants ever share a connection. At most `size` keys are kept; the
+    least recently used one is closed. A forked child starts with none of its parent's sockets."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._adapters: OrderedDict[tuple[str, bool], requests.adapters.HTTPAdapter] = OrderedDict()
+        self._lock = threading.Lock()
+        self.created = 0
+
+    def adapter(self, key: str, *, guarded: bool) -> requests.adapters.HTTPAdapter:
+        with self._lock:
+            adapter = self._adapters.get((key, guarded))
+            if adapter is None:
+                adapter = GuardedAdapter() if guarded else requests.adapters.HTTPAdapter()
+                self._adapters[(key, guarded)] = adapter
+                self.created += 1
+                while len(self._adapters) > self.size:
+                    self._adapters.popitem(last=False)[1].close()
+            self._adapters.move_to_end((key, guarded))
+            return adapter
+
+    def forget(self) -> None:
+        """Drop every adapter without touching its sockets (they belong to the parent after a fork)."""
+        self._adapters = OrderedDict()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            for adapter in self._adapters.values():
+                adapter.close()
+            self._adapters.clear()
+
+
+ADAPTERS = AdapterPool()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=ADAPTERS.forget)
+
+
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 # What a request keeps when a redirect leads to another origin (scheme, host or port): nothing that could
@@ -149,7 +197,7 @@ class HttpClient:
     def __init__(self, *, timeout: float = 30.0, max_retries: int = 5, backoff_base: float = 0.5,
                  backoff_cap: float = 30.0, limiter: RateLimiter | None = None, limiter_key: str = "",
                  policy: RatePolicy | None = None, allow_private: bool = True,
-                 user_agent: str = "Cartmigrate/0.1 (+store migration)") -> None:
+                 user_agent: str = "Cartmigrate/0.1 (+store migration)", pool_key: str = "") -> None:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
@@ -161,12 +209,22 @@ class HttpClient:
         self.stats = HttpStats()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
-        if not allow_private:
+        self.pooled = bool(pool_key)
+        if pool_key:
+            adapter = ADAPTERS.adapter(pool_key, guarded=not allow_private)
+        elif not allow_private:
             adapter = GuardedAdapter()
+        else:
+            adapter = None
+        if adapter is not None:
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
 
     def close(self) -> None:
+        """Close the client; a pooled client leaves its connections open for the next step."""
+        if self.pooled:
+            self.session.cookies.clear()
+            return
         self.session.close()
 
     def _guard(self, url: str) -> None:

@@ -20,6 +20,7 @@ def http_client_for(*, store: Store, connector_cls: type[Connector]) -> HttpClie
         limiter_key=f"store:{store.pk}",
         policy=getattr(connector_cls, "rate_policy", None),
         allow_private=settings.MIGRATOR_ALLOW_PRIVATE_URLS,
+        pool_key=f"store:{store.pk}",
     )
 
 
