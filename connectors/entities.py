@@ -78,6 +78,7 @@ FIELD_LABELS: dict[str, str] = {
     "country": "Country", "city": "City", "state": "State / region", "company": "Company", "slug": "URL key",
     "meta_title": "Meta title", "meta_description": "Meta description", "title": "Title", "rating": "Rating",
     "currency": "Currency", "total": "Total", "created_at": "Created", "updated_at": "Updated", "note": "Note",
+    "refunds": "Refunds", "transactions": "Transactions",
 }
 
 
@@ -364,6 +365,50 @@ class Shipment(BaseModel):
     shipped_at: datetime | None = None
 
 
+TransactionKind = Literal["sale", "authorization", "capture", "refund", "void"]
+TransactionStatus = Literal["success", "pending", "failure", "error"]
+
+
+class Transaction(BaseModel):
+    """A movement of money on an order as the payment gateway recorded it. `source_id` and `extra` (the
+    parent transaction's id on the source store, `extra["parent_id"]`) are the source's and not compared."""
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    source_id: str = ""
+    kind: TransactionKind = "sale"
+    status: TransactionStatus = "success"
+    amount: Decimal = Decimal("0")
+    gateway: str = ""  # the payment method's code ("stripe", "bacs", "manual")
+    authorization: str = ""  # the gateway's reference: authorization code or transaction id
+    processed_at: datetime | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class RefundLine(BaseModel):
+    """A refunded order line: `line_index` is its position in `Order.lines` (the reference that holds on
+    every store; `source_id` is the refunded line's id on the source store)."""
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    source_id: str = ""
+    line_index: int = Field(ge=0)
+    quantity: int = Field(ge=0)
+    amount: Decimal = Decimal("0")  # refunded, tax excluded
+    tax: Decimal = Decimal("0")
+
+
+class Refund(BaseModel):
+    """Money given back on an order: `amount` is what was refunded in all (lines, shipping, tax and any
+    amount not tied to a line); `transactions` are the refund's own (kind "refund"). `restock`: the
+    source put the refunded items back in stock (a target never moves stock for a historical refund)."""
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    source_id: str = ""
+    amount: Decimal = Decimal("0")
+    reason: str = ""
+    created_at: datetime | None = None
+    lines: list[RefundLine] = Field(default_factory=list)
+    shipping: Decimal = Decimal("0")  # refunded shipping, tax excluded
+    restock: bool = False
+    transactions: list[Transaction] = Field(default_factory=list)
+
+
 class Order(Canonical):
     ENTITY = EntityType.ORDER
     MAPPED_FIELDS = {"status": "status"}
@@ -396,6 +441,9 @@ class Order(Canonical):
     customer_note: str = ""
     status_history: list[StatusChange] = Field(default_factory=list)
     shipments: list[Shipment] = Field(default_factory=list)
+    # Payments (not refunds: those travel with their refund) and refunds; empty when the source has none.
+    transactions: list[Transaction] = Field(default_factory=list)
+    refunds: list[Refund] = Field(default_factory=list)
 
     @field_validator("email")
     @classmethod

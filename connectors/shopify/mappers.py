@@ -539,10 +539,15 @@ def order_status_of(node: dict[str, Any]) -> str:
         return "refunded" if financial in ("refunded", "partially_refunded") else "voided"
     if financial == "paid" and node.get("displayFulfillmentStatus") == "FULFILLED":
         return "fulfilled"
+    if financial == "partially_refunded" and node.get("displayFulfillmentStatus") not in (None, "FULFILLED"):
+        return "paid"  # not shipped yet: its refunds (Order.refunds) say what was given back
     return financial if financial in ORDER_STATUSES else "pending"
 
 
 def order_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
+    """`node["refundDetails"]`: the order's refunds as `payments.REFUND_FIELDS` selects them (the stream reads
+    them for orders that have any)."""
+    from . import payments  # it builds on this module's helpers
     currency = node.get("currencyCode") or ""
     lines = []
     for line in _nodes(node.get("lineItems")):
@@ -604,6 +609,9 @@ def order_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
         "paid_at": parse_time(transactions[0].get("processedAt")) if transactions else None,
         "customer_note": node.get("note") or "",
         "shipments": shipments,
+        "transactions": payments.transactions_from_shopify(node.get("transactions") or []),
+        "refunds": payments.refunds_from_shopify(node.get("refundDetails") or [],
+                                                 [legacy(line.get("id")) for line in _nodes(node.get("lineItems"))]),
     }
 
 
@@ -611,6 +619,7 @@ def order_create_input(item: Order, *, currency: str, location_id: str | None,
                        default_variants: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """(OrderCreateOrderInput, warnings) for a historical order: `name` keeps the source number,
     `processedAt` the source date; the order's own totals, taxes, discounts and shipping as given."""
+    from . import payments  # it builds on this module's helpers
     warnings: list[str] = []
     currency = (item.currency or currency or "USD").upper()
     financial, fulfilled = ORDER_STATUS_OUT.get(item.status, ("PENDING", False))
@@ -661,7 +670,12 @@ def order_create_input(item: Order, *, currency: str, location_id: str | None,
                             f"{codes[0]}.")
         out["discountCode"] = {"itemFixedDiscountCode": {"code": codes[0] if codes else "DISCOUNT",
                                                          "amountSet": money_bag(item.discount_total, currency)}}
-    if item.status in PAID_STATUSES:
+    if item.refunds and financial in ("REFUNDED", "PARTIALLY_REFUNDED"):
+        # paid first: the refunds written right after (refundCreate) make it refunded, with their lines
+        out["financialStatus"] = "PAID"
+    if item.transactions:
+        out["transactions"] = payments.order_transactions_input(item, currency)
+    elif item.status in PAID_STATUSES:
         transaction: dict[str, Any] = {"kind": "SALE", "status": "SUCCESS",
                                        "amountSet": money_bag(item.total, currency),
                                        "gateway": item.payment_method or "manual",

@@ -39,6 +39,8 @@ from connectors.entities import (
 from connectors.errors import RecordError
 from connectors.sdk import access
 
+from . import payments
+
 EXTRA_KEY = "woocommerce"
 SOURCE_NUMBER_META = "_cartmigrate_source_number"
 SOURCE_DATE_META = "_cartmigrate_source_date"
@@ -603,7 +605,10 @@ def _unit_price(subtotal: Decimal, quantity: int) -> Decimal:
     return cents if cents * quantity == subtotal else exact.quantize(Decimal("0.0001"))
 
 
-def order_from_wc(data: dict[str, Any], notes: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+def order_from_wc(data: dict[str, Any], notes: Iterable[dict[str, Any]] = (),
+                  refunds: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """`refunds`: the order's refunds as `orders/{id}/refunds` lists them (read only for orders whose
+    `refunds` summary is not empty)."""
     lines, subtotal = [], Decimal("0")
     for raw in _list(data, "line_items"):
         raw = _dict(raw, "line_items[]")
@@ -635,6 +640,7 @@ def order_from_wc(data: dict[str, Any], notes: Iterable[dict[str, Any]] = ()) ->
         })
     billing = address_in(data.get("billing"), "billing")
     source_number = meta_value(data, SOURCE_NUMBER_META)
+    paid_at = parse_gmt(data.get("date_paid_gmt"), "date_paid_gmt")
     return {
         **_common(data),
         "number": _text(data, "number") or str(data["id"]),
@@ -663,10 +669,12 @@ def order_from_wc(data: dict[str, Any], notes: Iterable[dict[str, Any]] = ()) ->
         "payment_method": _text(data, "payment_method"),
         "payment_method_title": _text(data, "payment_method_title"),
         "transaction_id": _text(data, "transaction_id"),
-        "paid_at": parse_gmt(data.get("date_paid_gmt"), "date_paid_gmt"),
+        "paid_at": paid_at,
         "customer_note": _text(data, "customer_note"),
         "status_history": status_history_from_notes(notes),
         "shipments": shipments_from_meta(meta_value(data, TRACKING_META)),
+        "transactions": payments.transactions_from_wc(data, paid_at, parse_gmt),
+        "refunds": payments.refunds_from_wc(data, refunds, parse_gmt),
         "extra": _extra(source_number=str(source_number) if source_number else None,
                         source_date=meta_value(data, SOURCE_DATE_META)),
     }
@@ -707,8 +715,9 @@ def order_to_wc(item: Order) -> dict[str, Any]:
         meta.append({"key": SOURCE_DATE_META, "value": format_gmt(item.created_at)})
     if item.shipments:
         meta.append({"key": TRACKING_META, "value": shipments_to_meta(item)})
+    meta += payments.paid_meta(item, format_gmt)
     return {
-        "status": item.status,
+        "status": payments.creation_status(item),
         "currency": item.currency,
         "customer_id": out_id(item.customer_id),
         "customer_note": item.customer_note,

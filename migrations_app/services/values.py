@@ -23,7 +23,7 @@ EMPTY = (None, "", [], {})
 # Fields a variable product carries per variant too: their value includes every variant's.
 VARIANT_LEVEL = frozenset({"price", "compare_at_price", "stock_quantity", "stock_status", "manage_stock", "weight"})
 # Append-only or platform-decorated fields: a target-side difference there is not an owner's edit.
-NO_CONFLICT_CHECK = frozenset({"status_history"})
+NO_CONFLICT_CHECK = frozenset({"status_history", "refunds"})
 
 
 def normalize(value: Any, *, ignore: frozenset[str] | tuple[str, ...] = (), ordered: bool = False) -> Any:

@@ -49,6 +49,7 @@ CARTMIGRATE_CONNECTORS = env.list("CARTMIGRATE_CONNECTORS", default=[
     "connectors.woocommerce.WooCommerceConnector",
     "connectors.shopify.ShopifyConnector",
     "connectors.vendure.VendureConnector",
+    "connectors.magento2.Magento2Connector",
 ])
 
 MIDDLEWARE = [

@@ -71,7 +71,10 @@ def product_render(ctx: Ctx, row: SandboxRecord) -> dict:
 
 
 def _column(item: dict, name: str):
-    """Product filters reach EAV attributes (custom_attributes) as Magento's collection joins them."""
+    """Product filters reach EAV attributes (custom_attributes) as Magento's collection joins them, and the
+    entity table's key `entity_id` (answered as `id`)."""
+    if name == "entity_id":
+        return item.get("id")
     if name in item:
         return item[name]
     for attribute in item.get("custom_attributes") or []:

@@ -81,6 +81,15 @@ def customer_save(ctx: Ctx, body, customer_id: str | None = None) -> dict:
     return customer_render(ctx, row)
 
 
+def customer_delete(ctx: Ctx, body, customer_id: str) -> bool:
+    """`DELETE /V1/customers/{id}` -> true; a missing customer is 404 "No such entity"."""
+    row = ctx.row("customers", customer_id)
+    if row is None:
+        raise no_such_entity("customerId", customer_id)
+    row.delete()
+    return True
+
+
 def group_search(ctx: Ctx, body) -> dict:
     items = [{"id": gid, "code": code, "tax_class_id": 3, "tax_class_name": "Retail Customer"}
              for gid, code in CUSTOMER_GROUPS]
@@ -104,8 +113,13 @@ def _cms_render(row, kind: str) -> dict:
     return out
 
 
+def _cms_column(item: dict, name: str):
+    """The tables' keys `page_id` / `block_id` filter what the answer calls `id`."""
+    return item.get("id") if name in ("page_id", "block_id") else item.get(name)
+
+
 def cms_search(ctx: Ctx, body, kind: str) -> dict:
-    return search_rows(ctx, ctx.rows(kind), lambda row: _cms_render(row, kind))
+    return search_rows(ctx, ctx.rows(kind), lambda row: _cms_render(row, kind), column=_cms_column)
 
 
 def cms_get(ctx: Ctx, body, kind: str, cms_id: str) -> dict:
@@ -140,6 +154,14 @@ def cms_save(ctx: Ctx, body, kind: str, cms_id: str | None = None) -> dict:
         row.lookup = identifier
     ctx.touch(row)
     return _cms_render(row, kind)
+
+
+def cms_delete(ctx: Ctx, body, kind: str, cms_id: str) -> bool:
+    row = ctx.row(kind, cms_id)
+    if row is None:
+        return cms_get(ctx, body, kind, cms_id)  # 404
+    row.delete()
+    return True
 
 
 # ------------------------------------------------------------------ sales rules and coupons

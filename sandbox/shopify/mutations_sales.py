@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.db.models import F
 
 from ..models import SandboxSequence
-from . import render
-from .common import Ctx, gid, gid_id, iso, money, money_bag, parse_when, user_error
+from . import refunds, render
+from .common import Ctx, gid, gid_id, iso, money, parse_when, user_error
 from .data import new_ids, record_create, record_get, record_save, records
 from .mutate import metafield_errors, metafields_write, mutation
 
@@ -678,7 +678,14 @@ def refund_create(ctx: Ctx, input):
             return refused(["transactions", str(i), "amount"], "Amount is invalid.")
         if amount <= 0:
             return refused(["transactions", str(i), "amount"], "Amount must be greater than 0.")
-        made.append({**_transaction(ctx, "REFUND", amount), "gateway": t.get("gateway") or parent["gateway"]})
+        made.append({**_transaction(ctx, "REFUND", amount), "gateway": t.get("gateway") or parent["gateway"],
+                     "parentId": parent["id"]})
+    items, problems = refunds.refund_items_build(ctx, data, input)
+    when, late = refunds.refund_when(ctx, input)
+    if problems or late:
+        return {"order": None, "refund": None, "userErrors": problems + late}
+    for t in made:
+        t["processedAt"] = when
     total_refund = sum((Decimal(t["amount"]) for t in made), Decimal(0))
     if refunded + total_refund > paid and not input.get("allowOverRefunding"):
         return refused(["transactions"], f"Refund amount {money(total_refund)} is greater than the net payment "
@@ -687,18 +694,11 @@ def refund_create(ctx: Ctx, input):
     data["transactions"] = transactions
     data["financialStatus"] = _financial_status(transactions, Decimal((data.get("totals") or {}).get("total") or 0))
     data["totals"] = {**(data.get("totals") or {}), "refunded": money(refunded + total_refund)}
-    refund = {"id": new_ids(ctx)[0], "note": input.get("note"), "createdAt": iso(ctx.now),
-              "amount": money(total_refund), "transactionIds": [t["id"] for t in made],
-              "lineItems": [{"lineItemId": gid_id(li.get("lineItemId"), "LineItem"), "quantity": li.get("quantity")}
-                            for li in input.get("refundLineItems") or []],
+    refund = {"id": new_ids(ctx)[0], "note": input.get("note"), "createdAt": iso(ctx.now), "processedAt": when,
+              "amount": money(total_refund), "transactionIds": [t["id"] for t in made], "lineItems": items,
               "shipping": input.get("shipping")}
     data["refunds"] = [*(data.get("refunds") or []), refund]
     record.data = data
     record.status = data["financialStatus"]
     record_save(ctx, record)
-    currency = data.get("currencyCode") or ctx.currency
-    return {"order": render.order(ctx, record), "userErrors": [],
-            "refund": {"__typename": "Refund", "id": gid("Refund", refund["id"]), "note": refund["note"],
-                       "createdAt": refund["createdAt"],
-                       "totalRefundedSet": money_bag(refund["amount"], currency,
-                                                     data.get("presentmentCurrencyCode") or currency)}}
+    return {"order": render.order(ctx, record), "userErrors": [], "refund": refunds.refund(ctx, record, refund)}

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils.html import strip_tags
 
 from ..models import SandboxRecord
-from . import bulk_run
+from . import bulk_run, refunds
 from .common import Ctx, gid, gid_id, iso, money, money_bag, money_v2, parse_gid
 from .data import (
     SORT_ID,
@@ -776,6 +776,7 @@ def order(ctx: Ctx, record: SandboxRecord) -> dict:
         "discountApplications": lambda info=None, **args: paginate_list(
             ctx, list(enumerate(d.get("discountApplications") or [])), args, discount_application),
         "transactions": transactions,
+        **refunds.order_fields(ctx, record),  # full OrderTransaction objects and Order.refunds
         "fulfillments": lambda info=None, first=None, **_: [
             fulfillment(ctx, record, f) for f in (d.get("fulfillments") or [])[:first or None]],
         "fulfillmentOrders": lambda info=None, **args: paginate_list(

@@ -11,7 +11,9 @@ from django.utils.text import slugify
 from ..models import SandboxRecord, SandboxSequence, SandboxStore
 from ..records import SeedRows, ids_allocate, now_utc
 from ..services import sandbox_store_languages_set
+from .checkouts import seed_checkouts
 from .common import iso, money
+from .events import seed_events
 from .mutations_sales import COUNTRIES, FIRST_ORDER_NUMBER, ORDER_NUMBER_SEQUENCE
 from .render import TRANSLATABLE, digest
 from .store import SEQUENCE
@@ -197,6 +199,24 @@ def _customers(s: _Seeder, count: int) -> list[SandboxRecord]:
     return out
 
 
+def _seed_refunds(financial: str, transactions: list, lines: list, shipping: Decimal) -> list[dict]:
+    """A refunded order's refund as refundCreate records it: every line returned and the shipping, with
+    the REFUND transaction (whose id it shares: no id is drawn, so the rest of the seed stays as it was).
+    A partially refunded order keeps a refund of money only (refunds.refunds_of shows it)."""
+    if financial != "REFUNDED" or len(transactions) < 2:
+        return []
+    sale, refund = transactions[0], transactions[-1]
+    refund["parentId"] = sale["id"]
+    items = []
+    for li in lines:
+        net = Decimal(li["price"]) * li["quantity"] - Decimal(li["discount"])
+        items.append({"lineItemId": li["id"], "quantity": li["quantity"], "restockType": "RETURN",
+                      "subtotal": money(net), "tax": money((net * Decimal("0.10")).quantize(Decimal("0.01")))})
+    return [{"id": refund["id"], "note": "Customer return", "createdAt": refund["processedAt"],
+             "processedAt": refund["processedAt"], "amount": refund["amount"], "transactionIds": [refund["id"]],
+             "lineItems": items, "shipping": {"amount": money(shipping)} if shipping else None}]
+
+
 def _orders(s: _Seeder, count: int, catalog: list, customers: list, coupons: list, location_id: int,
             currency: str) -> dict:
     stats = {"orders": 0, "fulfillments": 0}
@@ -267,6 +287,7 @@ def _orders(s: _Seeder, count: int, catalog: list, customers: list, coupons: lis
         email = customer.data["email"] if customer else f"guest{number}@example.com"
         closed = iso(s.after(processed, 30)) if fulfilled or financial in ("REFUNDED", "VOIDED") else None
         refunded = sum((Decimal(t["amount"]) for t in transactions if t["kind"] == "REFUND"), Decimal(0))
+        seeded_refunds = _seed_refunds(financial, transactions, lines, shipping_price)
         data = {
             "name": name, "number": number, "email": email, "phone": None, "note": None,
             "tags": sorted(rng.sample(("wholesale", "gift", "priority"), rng.randint(0, 1))), "poNumber": None,
@@ -282,7 +303,7 @@ def _orders(s: _Seeder, count: int, catalog: list, customers: list, coupons: lis
                                "code": "STANDARD", "source": "shopify", "price": money(shipping_price),
                                "taxLines": []}],
             "taxLines": [{"title": "VAT", "rate": "0.1", "price": money(tax), "channelLiable": False}],
-            "transactions": transactions,
+            "transactions": transactions, "refunds": seeded_refunds,
             "totals": {"subtotal": money(subtotal - discount), "tax": money(tax), "discounts": money(discount),
                        "shipping": money(shipping_price), "total": money(total), "refunded": money(refunded)},
             "fulfillmentOrder": {"status": "CLOSED" if fulfilled or closed else "OPEN", "lineItems": fo_lines,
@@ -395,6 +416,9 @@ def shopify_seed(
     counts.update(_content(s, 5 if pages is None and catalog else (pages or 0),
                            6 if articles is None and catalog else (articles or 0),
                            5 if redirects is None and catalog else (redirects or 0), languages))
+    counts["abandoned_checkouts"] = seed_checkouts(s, (orders // 4) if items else 0,
+                                                   store.settings.get("currency", "USD"), f"{store.name}.myshopify.com")
+    counts["events"] = seed_events(s)
     s.flush()
     return counts
 

@@ -190,7 +190,7 @@ def test_smart_update_to_shopify_carries_stock_status_and_tracking(owner, woo_st
                                restore_rate=100000, bucket_size=200000)
     migration, worker = _migrate(owner, source, target, start_worker)
     assert set(catalog(migration=migration)["orders"]) == {"status", "shipments", "email", "customer_note",
-                                                          "shipping"}
+                                                          "shipping", "refunds"}
 
     def orders_changed(orders):
         unpaid = [o for o in orders if o.status in ("on_hold", "pending", "failed")][:2]

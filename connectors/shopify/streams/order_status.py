@@ -21,7 +21,9 @@ class StatusPlan:
         self.warnings: list[str] = []
 
 
-def status_plan(order: dict[str, Any], wanted: str) -> StatusPlan:
+def status_plan(order: dict[str, Any], wanted: str, *, refunded_on_source: bool = False) -> StatusPlan:
+    """`refunded_on_source`: the order carries refunds of its own (written with refundCreate), so a paid or
+    fulfilled status is met by a partially refunded order."""
     plan = StatusPlan()
     current = mappers.order_status_of(order)
     if wanted == current or wanted not in mappers.ORDER_STATUSES:
@@ -43,6 +45,8 @@ def status_plan(order: dict[str, Any], wanted: str) -> StatusPlan:
         else:
             plan.cancel = True
             plan.cancel_refunds = wanted == "refunded"
+    elif wanted in ("paid", "fulfilled") and financial == "partially_refunded" and refunded_on_source:
+        plan.fulfill = wanted == "fulfilled" and order.get("displayFulfillmentStatus") != "FULFILLED"
     elif wanted in ("paid", "fulfilled") and financial in ("refunded", "partially_refunded"):
         plan.warnings.append(f"Status not changed to {wanted}: the order is {financial} on Shopify, and a "
                              "refund cannot be taken back.")

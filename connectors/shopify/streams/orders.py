@@ -13,7 +13,7 @@ from connectors.base import WriteResult
 from connectors.entities import Canonical, EntityType, Order, Shipment
 from connectors.sdk.graphql import Op
 
-from .. import mappers
+from .. import mappers, payments
 from ..mappers import gid, legacy
 from .base import ShopifyStream
 from .order_status import StatusPlan, status_plan
@@ -31,7 +31,7 @@ LINE_FIELDS = f"""id name title sku quantity originalUnitPriceSet {MONEY} origin
 def order_lists(shipping: int, transactions: int, fulfillments: int, tracking: int) -> str:
     return f"""shippingLines(first: {shipping}) {{ pageInfo {{ hasNextPage }} nodes {{ title code
     originalPriceSet {MONEY} }} }}
-  transactions(first: {transactions}) {{ kind status gateway authorizationCode processedAt }}
+  transactions(first: {transactions}) {{ {payments.TRANSACTION_FIELDS} }}
   fulfillments(first: {fulfillments}) {{ createdAt trackingInfo(first: {tracking}) {{ company number url }} }}"""
 
 
@@ -44,6 +44,7 @@ ORDER_FIELDS = f"""id name email note createdAt updatedAt processedAt cancelledA
   totalDiscountsSet {MONEY}
   taxLines {{ title rate priceSet {MONEY} }}
   lineItems(first: {ORDER_LINES}) {{ pageInfo {{ hasNextPage }} nodes {{ {LINE_FIELDS} }} }}
+  refunds(first: 1) {{ id }}
   {order_lists(3, ORDER_LIST_ITEMS, ORDER_LIST_ITEMS, ORDER_LIST_ITEMS)}"""
 
 
@@ -66,6 +67,7 @@ class ShopifyOrderStream(ShopifyStream):
     page_size = 25
     updatable = {
         "status": ("orderMarkAsPaid", "fulfillmentCreate", "orderCancel", "refundCreate"),
+        "refunds": ("refundCreate",),
         "shipments": ("fulfillmentCreate", "fulfillmentTrackingInfoUpdate"),
         "email": ("email",),
         "customer_note": ("note",),
@@ -90,6 +92,10 @@ class ShopifyOrderStream(ShopifyStream):
             data = self._graphql(f"""query($id: ID!) {{ order(id: $id) {{ {order_lists(50, 50, 25, 20)} }} }}""",
                                  {"id": node["id"]})
             node.update(data["order"] or {})
+        if node.get("refunds"):  # only orders with refunds pay for their details
+            data = self._graphql(f"""query($id: ID!) {{ order(id: $id) {{ refunds(first: {payments.REFUNDS_FIRST}) {{
+                {payments.REFUND_FIELDS} }} }} }}""", {"id": node["id"]})
+            node["refundDetails"] = (data.get("order") or {}).get("refunds") or []
 
     def find_by_natural_key(self, key: str) -> str | None:
         name = key if key.startswith("#") else f"#{key}"
@@ -126,7 +132,40 @@ class ShopifyOrderStream(ShopifyStream):
         results = self.create_with(items, build, extra_args={"options": ("OrderCreateOptionsInput", {
             "inventoryBehaviour": "BYPASS", "sendReceipt": False, "sendFulfillmentReceipt": False})})
         self.more_tracking(items, results)
+        by_source = {item.source_id: item for item in items}
+        for result in results:
+            item = by_source[result.source_id]
+            if result.ok and isinstance(item, Order) and item.refunds:
+                result.warnings += self.add_missing_refunds(result.target_id, item)
         return results
+
+    def add_missing_refunds(self, target_id: str, item: Order) -> list[str]:
+        """refundCreate for each refund of `item` the Shopify order lacks (recognised by amount and note),
+        oldest first; the warnings for those Shopify cannot take."""
+        data = self._graphql("""query($id: ID!) { order(id: $id) { id
+            lineItems(first: 100) { nodes { id } }
+            transactions(first: 50) { id kind status gateway }
+            refunds(first: 50) { note totalRefundedSet { shopMoney { amount } } } } }""",
+                             {"id": gid(self.entity, target_id)})
+        order = data.get("order")
+        if not order:
+            return ["Refunds not written: the order no longer exists on Shopify."]
+        have = [payments.refund_key(mappers.money_or_zero(r.get("totalRefundedSet")), r.get("note") or "")
+                for r in order.get("refunds") or []]
+        ops, warnings = [], []
+        for index, refund in enumerate(item.refunds):
+            key = payments.refund_key(refund.amount, refund.reason)
+            if key in have:
+                have.remove(key)
+                continue
+            refund_input, problem = payments.refund_input(refund, order)
+            if refund_input is None:
+                warnings.append(f"Refund of {refund.amount} not written: {problem}.")
+                continue
+            ops.append(self.op("refundCreate", {"input": ("RefundInput!", refund_input)}, "refund { id }",
+                               key=index))
+        warnings += [f"Refund not written: {error}" for _, error in self._mutate(ops) if error]
+        return warnings
 
     def more_tracking(self, items: list[Canonical], results: list[WriteResult]) -> None:
         """orderCreate's fulfillment takes one tracking number and no URL: the others, and the URLs, are set on
@@ -148,7 +187,8 @@ class ShopifyOrderStream(ShopifyStream):
         # Written again whole (a re-migration, a full run after a demo): everything Shopify lets an order change
         # in place, its status included (a move Shopify cannot make is a warning on the record).
         assert isinstance(item, Order)
-        wanted = set(fields) if fields is not None else {"email", "customer_note", "shipping", "shipments", "status"}
+        wanted = set(fields) if fields is not None else {"email", "customer_note", "shipping", "shipments", "status",
+                                                         "refunds"}
         ops = []
         order_input: dict[str, Any] = {"id": gid(self.entity, target_id)}
         if "email" in wanted and item.email:
@@ -160,6 +200,8 @@ class ShopifyOrderStream(ShopifyStream):
         if len(order_input) > 1:
             ops.append(self.op("orderUpdate", {"input": ("OrderInput!", order_input)}, "order { id }", key="order"))
         warnings: list[str] = []
+        if "refunds" in wanted and item.refunds:  # before the status: a refunded order needs no other move
+            warnings += self.add_missing_refunds(target_id, item)
         new_shipments = "shipments" in wanted and bool(item.shipments)
         if new_shipments or "status" in wanted:
             data = self._graphql("""query($id: ID!) { order(id: $id) { id cancelledAt displayFinancialStatus
@@ -187,7 +229,7 @@ class ShopifyOrderStream(ShopifyStream):
         give it `item.shipments`' new tracking numbers, in the order they must run; and the warnings."""
         open_orders = [fo for fo in order["fulfillmentOrders"]["nodes"] if fo["status"] not in CLOSED_FO
                        and any(li["remainingQuantity"] > 0 for li in fo["lineItems"]["nodes"])]
-        plan = status_plan(order, item.status) if status else StatusPlan()
+        plan = status_plan(order, item.status, refunded_on_source=bool(item.refunds)) if status else StatusPlan()
         warnings = list(plan.warnings)
         ops: list[Op] = []
         if plan.mark_paid:

@@ -3,13 +3,14 @@ shipment tracking. The natural key is the source's order number, kept in `_cartm
 orders Cartmigrate wrote. [woocommerce-rest-api-docs _orders.md, _order-notes.md]"""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from connectors.base import WriteResult
-from connectors.entities import Canonical, EntityType
+from connectors.entities import Canonical, EntityType, Order
 from connectors.errors import RecordError
 
-from .. import mappers
+from .. import mappers, payments
 from ..api import MAX_PER_PAGE, ORDER_SCAN_LIMIT
 from .base import WooCommerceStream
 
@@ -26,6 +27,7 @@ class WooCommerceOrderStream(WooCommerceStream):
     cursor_field = "date_modified_gmt"
     updatable = {
         "status": ("status",),
+        "refunds": (),  # posted as order refunds, see add_missing_refunds
         "customer_note": ("customer_note",),
         "shipments": ("meta_data",),
         "status_history": (),  # posted as order notes, see add_missing_notes
@@ -37,8 +39,15 @@ class WooCommerceOrderStream(WooCommerceStream):
     # --- reading --------------------------------------------------------------------------------------------
     def record_context(self, record: Any, errors: list[RecordError]) -> dict[str, Any]:
         if isinstance(record, dict) and record.get("id"):
-            return {"notes": self.notes_of(record["id"])}
+            # The order's `refunds` summary ({id, reason, total}) says whether the details are worth a call.
+            refunds = self.refunds_of(record["id"]) if record.get("refunds") else []
+            return {"notes": self.notes_of(record["id"]), "refunds": refunds}
         return {}
+
+    def refunds_of(self, order_id: Any) -> list[dict[str, Any]]:
+        """Every refund of an order, with its lines. [woocommerce-rest-api-docs wp-api-v3/_order-refunds.md]"""
+        data, _ = self._call("GET", f"orders/{order_id}/refunds", params={"per_page": MAX_PER_PAGE}, allow=(404,))
+        return [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
 
     def notes_of(self, order_id: Any) -> list[dict[str, Any]]:
         # 404: the order was deleted since the list was read; it still maps, without history.
@@ -100,12 +109,66 @@ class WooCommerceOrderStream(WooCommerceStream):
         return mappers.order_to_wc(item)
 
     def after_create(self, target_id: str, item: Canonical, result: WriteResult) -> None:
+        self.add_missing_refunds(target_id, item, result, fresh=True)
         self.add_missing_notes(target_id, item, fresh=True)
+
+    def update(self, target_id: str, item: Canonical, fields: list[str] | None = None) -> WriteResult:
+        # Refunds before the status: set to `refunded` first, WooCommerce would refund what remains at once.
+        warnings: list[str] = []
+        if fields is None or "refunds" in fields:
+            probe = WriteResult(source_id=item.source_id, target_id=target_id)
+            self.add_missing_refunds(target_id, item, probe)
+            warnings = probe.warnings
+        result = super().update(target_id, item, [f for f in fields if f != "refunds"] if fields else fields)
+        result.warnings += warnings
+        return result
+
+    def add_missing_refunds(self, order_id: str, item: Canonical, result: WriteResult, *, fresh: bool = False
+                            ) -> None:
+        """Post the refunds the target order lacks (recognised by the source refund id kept in meta, else by
+        amount and reason), oldest first, with `api_refund: false`: recorded, no money moves. `fresh`: the
+        order was created just now (it has only what WooCommerce added itself)."""
+        assert isinstance(item, Order)
+        if not item.refunds:
+            return
+        data, _ = self._call("GET", f"{self.resource}/{order_id}", allow=(404, 410))
+        if not isinstance(data, dict):
+            return
+        summary = [r for r in data.get("refunds") or [] if isinstance(r, dict)]
+        existing = self.refunds_of(order_id) if summary and not fresh else []
+        have_ids = {str(mappers.meta_value(r, payments.REFUND_SOURCE_META) or "") for r in existing} - {""}
+        have_keys = [payments.refund_key(r) for r in existing]
+        # wc_create_refund refuses more than what remains (a 500, which must not be retried as a failure)
+        remaining = mappers.money_or_zero(data.get("total")) + sum(
+            (mappers.money_or_zero(r.get("total")) for r in summary), Decimal(0))
+        for refund in item.refunds:
+            if refund.source_id and refund.source_id in have_ids:
+                continue
+            key = payments.refund_key(refund)
+            if key in have_keys:
+                have_keys.remove(key)
+                continue
+            if refund.amount > remaining:
+                result.warnings.append(f"Refund of {refund.amount} not written: only {remaining} of the order "
+                                       "is left to refund on WooCommerce.")
+                continue
+            body = payments.refund_to_wc(item, refund, data, mappers.format_gmt)
+            answer, response = self._call("POST", f"orders/{order_id}/refunds", body=body, allow=(400,))
+            if response.status_code >= 400:
+                message = answer.get("message") if isinstance(answer, dict) else response.text[:200]
+                result.warnings.append(f"Refund of {refund.amount} not written: {message}")
+                continue
+            remaining -= refund.amount
+        if fresh and item.status == "refunded" and remaining > 0:
+            # refunds short of the total: the status WooCommerce agrees with is reached by setting it, which
+            # refunds what remains ("Order fully refunded.", wc_order_fully_refunded)
+            self._call("PUT", f"{self.resource}/{order_id}", body={"status": "refunded"})
 
     def update_body(self, target_id: str, item: Canonical, full: dict[str, Any], fields: list[str] | None
                     ) -> dict[str, Any]:
         # Never re-send lines on an update: WC adds line items that carry no id. [_orders.md]
         stripped = {k: v for k, v in full.items() if k not in NOT_UPDATED}
+        stripped["status"] = item.status  # not the creation status of `payload`: refunds are already there
         stripped["meta_data"] = [m for m in stripped.get("meta_data", []) if m["key"] == mappers.TRACKING_META] or [
             {"key": mappers.TRACKING_META, "value": []}]
         body = super().update_body(target_id, item, stripped, fields)

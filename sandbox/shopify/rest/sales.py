@@ -151,6 +151,8 @@ def fulfillment(order: SandboxRecord, f: dict) -> dict:
 
 
 def _parent_of(t: dict, transactions: list[dict]) -> int | None:
+    if t.get("parentId"):
+        return t["parentId"]
     if t.get("kind") in ("REFUND", "CAPTURE", "VOID"):
         kinds = ("AUTHORIZATION",) if t["kind"] in ("CAPTURE", "VOID") else ("SALE", "CAPTURE")
         parent = next((p for p in transactions if p.get("kind") in kinds and p.get("status", "SUCCESS") == "SUCCESS"),
@@ -198,12 +200,16 @@ def order_refunds(order: SandboxRecord) -> list[dict]:
             li = lines.get(item.get("lineItemId"), {"id": item.get("lineItemId")})
             quantity = int(item.get("quantity") or 0)
             subtotal = Decimal(money(li.get("price"))) * quantity
+            if item.get("subtotal") is not None:  # recorded by refundCreate (after discounts)
+                subtotal = Decimal(item["subtotal"])
+            tax = Decimal(item.get("tax") or 0)
             refund_lines.append({
                 # refund line items keep no id of their own: a derived one, outside the 13-digit id sequence
                 "id": item.get("id") or int(f"{r['id']}{n + 1:02d}"), "quantity": quantity,
-                "line_item_id": li["id"], "location_id": None, "restock_type": "no_restock",
-                "subtotal": float(subtotal), "total_tax": 0.0, "subtotal_set": price_set(subtotal, currency),
-                "total_tax_set": price_set(0, currency), "line_item": line_item(li, currency, fulfilled),
+                "line_item_id": li["id"], "location_id": None,
+                "restock_type": lower_enum(item.get("restockType") or "NO_RESTOCK"),
+                "subtotal": float(subtotal), "total_tax": float(tax), "subtotal_set": price_set(subtotal, currency),
+                "total_tax_set": price_set(tax, currency), "line_item": line_item(li, currency, fulfilled),
             })
         out.append({
             "id": r["id"], "order_id": order.record_id, "created_at": when, "note": r.get("note"), "user_id": None,

@@ -151,10 +151,10 @@ def test_sandbox_undefined_field_and_argument_carry_shopifys_codes(shop):
 
 
 def test_sandbox_names_a_published_field_it_does_not_serve_instead_of_inventing_it(shop):
-    [error] = _errors(shop, "{ abandonedCheckouts(first: 1) { nodes { id } } }")
+    [error] = _errors(shop, "{ giftCards(first: 1) { nodes { id } } }")
     assert error["extensions"] == {"code": "notServedBySandbox", "shopifyCode": "undefinedField",
-                                   "typeName": "QueryRoot", "fieldName": "abandonedCheckouts"}
-    assert "abandonedCheckouts" in error["message"] and "2026-01" in error["message"]
+                                   "typeName": "QueryRoot", "fieldName": "giftCards"}
+    assert "giftCards" in error["message"] and "2026-01" in error["message"]
 
 
 def test_sandbox_validates_against_the_schema_of_the_version_asked(shop):
