@@ -99,6 +99,10 @@ class Capabilities:
     # Smaller pages for entities whose write costs several calls per record (e.g. products + variations),
     # so one engine step stays short.
     page_sizes: dict[EntityType, int] = field(default_factory=dict)
+    # Entities the target creates in bulk (`Connector.create_bulk`): records per bulk operation, the page size
+    # the engine reads for a full run or re-migration of at least `bulk_min` records of that entity.
+    bulk_sizes: dict[EntityType, int] = field(default_factory=dict)
+    bulk_min: int = 0
     languages: bool = False
     customer_groups: bool = False
     preserve_ids: bool = False
@@ -113,6 +117,7 @@ class Capabilities:
             "batch_size": self.batch_size,
             "page_sizes": {str(k): v for k, v in self.page_sizes.items()},
             "page_size": self.page_size,
+            "bulk_sizes": {str(k): v for k, v in self.bulk_sizes.items()},
             "languages": self.languages,
             "customer_groups": self.customer_groups,
             "preserve_ids": self.preserve_ids,
@@ -192,6 +197,22 @@ class WriteResult:
     @property
     def ok(self) -> bool:
         return self.error is None and self.target_id is not None
+
+
+@dataclass
+class BulkWrite:
+    """Where a bulk create (`Connector.create_bulk`) stands. `state` is the connector's own JSON-safe note of
+    its operation (its id, which item each line holds): the engine keeps it in the run's checkpoint and gives
+    it back on the next call. `results` is None while the operation runs, else one per item in order; a None
+    result means the platform gave no outcome for that item (an operation that stopped half-way): the engine
+    looks for the record by natural key before writing it again."""
+
+    state: dict[str, Any] | None
+    results: list[WriteResult | None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.results is None
 
 
 @dataclass(frozen=True)
@@ -286,6 +307,21 @@ class Connector(ABC):
     def create(self, entity: EntityType, items: list[Canonical]) -> list[WriteResult]:
         """Create records (references already rewritten to this store's ids). One result per item,
         in order. A refused item is a result with `error`, not an exception."""
+
+    def create_bulk(self, entity: EntityType, items: list[Canonical | None], *, key: str,
+                    state: dict[str, Any] | None, until: float) -> BulkWrite:
+        """Create `items` with one asynchronous bulk operation of the platform, for entities in
+        `capabilities.bulk_sizes`. Never blocks past `until` (a `time.monotonic()` deadline): it returns
+        `BulkWrite(state, None)` while the operation runs, and the engine calls again with the same items in the
+        same order, the same `key` and the `state` it was given, until the results come.
+
+        Idempotent by `key` (stable for the page being written): with `state` None it first looks for an
+        operation already started for `key` (a start whose answer was lost in a crash) and follows that one,
+        so a page is never started twice. An item may be None on a later call (the engine could not read it
+        again); its line is still mapped, with a None result. A platform that refuses the operation outright
+        writes the items by ordinary requests instead; one that is busy with another bulk operation answers
+        `BulkWrite(state, None)` and is asked again."""
+        raise NotImplementedError(f"{self.label} cannot create {EntityType(entity).label.lower()} in bulk.")
 
     @abstractmethod
     def update(self, entity: EntityType, target_id: str, item: Canonical, fields: list[str] | None = None

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from connectors.base import Capabilities, Connector, Page, ScannedRecord, WriteResult
+from connectors.base import BulkWrite, Capabilities, Connector, Page, ScannedRecord, WriteResult
 from connectors.entities import ENTITY_ORDER, Canonical, EntityType
 from connectors.errors import ConfigError
 
@@ -37,6 +37,8 @@ def derive_capabilities(connector: type[StreamConnector]) -> Capabilities:
         batch_size=connector.batch_size,
         page_size=connector.default_page_size,
         page_sizes={e: s.page_size for e, s in streams if s.page_size is not None},
+        bulk_sizes={e: s.bulk_size for e, s in streams if s.writable and s.bulk_size},
+        bulk_min=connector.bulk_min,
         languages=connector.supports_languages,
         customer_groups=connector.supports_customer_groups,
         preserve_ids=connector.supports_preserve_ids,
@@ -52,6 +54,7 @@ class StreamConnector(Connector):
     streams: ClassVar[Mapping[EntityType, type[Stream] | Stream]] = {}
     batch_size: ClassVar[int] = 50  # records per write request
     default_page_size: ClassVar[int] = 100  # records per read page of a stream that declares none
+    bulk_min: ClassVar[int] = 0  # fewest records of an entity written in bulk (streams declaring `bulk_size`)
     supports_languages: ClassVar[bool] = False
     supports_customer_groups: ClassVar[bool] = False
     supports_preserve_ids: ClassVar[bool] = False
@@ -109,6 +112,10 @@ class StreamConnector(Connector):
 
     def create(self, entity: EntityType, items: list[Canonical]) -> list[WriteResult]:
         return self.stream(entity, "write").create(items)
+
+    def create_bulk(self, entity: EntityType, items: list[Canonical | None], *, key: str,
+                    state: dict[str, Any] | None, until: float) -> BulkWrite:
+        return self.stream(entity, "write").create_bulk(items, key=key, state=state, until=until)
 
     def update(self, entity: EntityType, target_id: str, item: Canonical, fields: list[str] | None = None
                ) -> WriteResult:

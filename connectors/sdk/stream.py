@@ -11,12 +11,14 @@ A stream declares
 - `page_size`: records per page the stream prefers (None: the connector's), `paginated` False for a list the
   platform returns whole; `page_counts` "parents" when the platform nests the records in a parent and a page
   holds the records of `page_size` parents (Shopify reviews: product metafields, so many reviews a product);
+- `bulk_size`: records per bulk create when the platform creates them with an asynchronous bulk operation
+  (`create_bulk`, Shopify's bulkOperationRunMutation); the engine then reads pages that large for full runs;
 - `updatable`: canonical field -> the platform keys it is written to, for field-level patches (the smart-update
   catalog);
 - `admin_link`: a path template (`{id}`) under the store's base URL where a person can open a record.
 
-and implements the hooks `read / get / count / create / update / find_by_natural_key(s) / delete / list_ids /
-scan`. A hook a stream does not implement raises NotImplementedError (list_ids has a default over `read`).
+and implements the hooks `read / get / count / create / create_bulk / update / find_by_natural_key(s) / delete /
+list_ids / scan`. A hook a stream does not implement raises NotImplementedError (list_ids has a default over `read`).
 The connector (`StreamConnector`) creates one instance per connector instance, so a stream may cache what it
 learned from the store (tag ids, say) for the life of that connector.
 """
@@ -26,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from connectors.base import Page, ScannedRecord, WriteResult
+from connectors.base import BulkWrite, Page, ScannedRecord, WriteResult
 from connectors.entities import Canonical, EntityType
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ class Stream:
     cursor_filter: ClassVar[Literal["server", "client"]] = "server"
     cursor_tracks_changes: ClassVar[bool] = True
     page_size: ClassVar[int | None] = None
+    bulk_size: ClassVar[int | None] = None  # records per bulk create (`create_bulk`); None: no bulk writes
     paginated: ClassVar[bool] = True
     page_counts: ClassVar[Literal["records", "parents"]] = "records"
     readable: ClassVar[bool] = True
@@ -88,6 +91,11 @@ class Stream:
 
     def create(self, items: list[Canonical]) -> list[WriteResult]:
         """One result per item, in order; a refused item is a result with `error`."""
+        raise NotImplementedError
+
+    def create_bulk(self, items: list[Canonical | None], *, key: str, state: dict[str, Any] | None,
+                    until: float) -> BulkWrite:
+        """A bulk create of a stream declaring `bulk_size` (see `Connector.create_bulk`)."""
         raise NotImplementedError
 
     def update(self, target_id: str, item: Canonical, fields: list[str] | None = None) -> WriteResult:

@@ -15,18 +15,17 @@ discount's `items`, gets back only the connections its type has). These keys are
 record is rebuilt.
 
 Running them: `bulk_read.read` drives a bulk query read for a stream (start or find again, poll, stream the
-result file into pages from a byte offset, fall back to the paginated read), `run_mutation` here one mutation
-per record through bulkOperationRunMutation.
+result file into pages from a byte offset, fall back to the paginated read); bulk creates through
+bulkOperationRunMutation are in bulk_write.py.
 """
 from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterable, Iterator
 from copy import copy as shallow_copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -39,17 +38,9 @@ from graphql import (
     print_ast,
 )
 
-from connectors.errors import TransientError
-from connectors.sdk.graphql import Op
-
-from .api import USER_ERRORS, user_error
-
-if TYPE_CHECKING:
-    from .connector import ShopifyConnector
-
 logger = logging.getLogger(__name__)
 
-BULK_MIN = 100  # creates of at least this many products/customers go through a bulk mutation
+BULK_MIN = 50  # an entity of at least this many new records is created by bulk mutations (bulk_write.py)
 # An entity with at least this many records on the store is read with one bulk query: a paginated read of
 # products or orders costs ~40-50 points a record, so 100 of them drain two Standard-plan buckets (2000
 # points, 100/s) and wait ~20 s or more, while a bulk query costs ~12 points whatever its size.
@@ -284,65 +275,5 @@ def user_errors_text(errors: list[dict[str, Any]]) -> str:
     return "; ".join(str(e.get("message")) for e in errors) or "no reason given"
 
 
-# --- bulk mutations ---------------------------------------------------------------------------------------
-def run_mutation(connector: ShopifyConnector, name: str, arg: str, arg_type: str, ops: list[Op],
-                 selection: str) -> list[tuple[Any, str | None]]:
-    """Run one mutation per op through bulkOperationRunMutation [shopify.dev/docs/api/usage/bulk-operations/
-    imports]: stage a JSONL file of variables, run, poll, read the JSONL results (by `__lineNumber`).
-    Falls back to batched requests when another bulk mutation is running."""
-    staged = connector._graphql("""mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) {
-        stagedTargets { url parameters { name value } } userErrors { field message } } }""",
-                                {"input": [{"resource": "BULK_MUTATION_VARIABLES", "filename": "cartmigrate.jsonl",
-                                            "mimeType": "text/jsonl", "httpMethod": "POST"}]}, cost=10,
-                                mutation=True)
-    target = staged["stagedUploadsCreate"]["stagedTargets"][0]
-    params = {p["name"]: p["value"] for p in target["parameters"]}
-    body = "".join(json.dumps({arg: op.args[arg][1]}) + "\n" for op in ops).encode()
-    upload = connector.http.request("POST", target["url"], data=params, files={"file": ("cartmigrate.jsonl", body)},
-                                    idempotent=True)
-    if upload.status_code >= 300:
-        raise TransientError(f"Shopify's staged upload refused the bulk file (HTTP {upload.status_code}).",
-                             url=target["url"])
-    mutation = f"mutation call(${arg}: {arg_type}) {{ {name}({arg}: ${arg}) {{ {selection} {USER_ERRORS} }} }}"
-    run = connector._graphql("""mutation($m: String!, $path: String!) { bulkOperationRunMutation(mutation: $m,
-        stagedUploadPath: $path, clientIdentifier: "cartmigrate-import") { bulkOperation { id status }
-        userErrors { field message code } } }""", {"m": mutation, "path": params["key"]}, cost=10, mutation=True)
-    payload = run["bulkOperationRunMutation"]
-    if payload["userErrors"] or not payload["bulkOperation"]:
-        logger.info("Bulk mutation refused (%s); using batched requests", payload["userErrors"])
-        return connector._mutate(ops)
-    operation = payload["bulkOperation"]["id"]
-    deadline = time.monotonic() + 1800
-    while True:
-        status = connector._graphql("""query($id: ID!) { node(id: $id) { ... on BulkOperation { status errorCode url
-            partialDataUrl } } }""", {"id": operation}, cost=1)["node"]
-        if status["status"] in BULK_DONE:
-            break
-        if time.monotonic() > deadline:
-            raise TransientError("Shopify's bulk mutation did not finish in 30 minutes.", url=connector.api_url)
-        connector._sleep(1.0)
-    url = status.get("url") or status.get("partialDataUrl")
-    results: list[tuple[Any, str | None]] = [
-        (None, f"Shopify's bulk mutation ended {status['status']} ({status.get('errorCode')}).")] * len(ops)
-    if url:
-        text = connector.http.request("GET", url).text
-        for line in text.splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            index = int(row.get("__lineNumber", -1))
-            if not 0 <= index < len(ops):
-                continue
-            data = (row.get("data") or {}).get(name)
-            errors = (data or {}).get("userErrors") or []
-            if row.get("errors"):
-                results[index] = (None, "; ".join(str(e.get("message")) for e in row["errors"]))
-            elif errors:
-                results[index] = (data, "; ".join(user_error(e) for e in errors))
-            else:
-                results[index] = (data, None)
-    return results
-
-
 __all__ = ["BULK_MIN", "BULK_READ_MIN", "BulkPlan", "GraphQLError", "Line", "OverLimits", "plan", "records",
-           "run_mutation", "user_errors_text"]
+           "user_errors_text"]

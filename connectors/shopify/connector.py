@@ -58,7 +58,7 @@ from .api import (  # noqa: F401 - re-exported
     over_bucket,
     user_errors,
 )
-from .bulk import BULK_MIN, BULK_READ_MIN  # noqa: F401 - re-exported
+from .bulk import BULK_MIN, BULK_READ_MIN
 from .guide import GUIDE
 from .streams import STREAMS
 from .streams.orders import ORDER_LIST_ITEMS  # noqa: F401 - re-exported
@@ -84,6 +84,7 @@ class ShopifyConnector(StreamConnector):
     streams = STREAMS  # capabilities are derived from them (connectors.sdk.derive_capabilities)
     batch_size = 50
     default_page_size = 50
+    bulk_min = BULK_MIN  # a full run creates products by bulk mutations from this many (streams' `bulk_size`)
     supports_languages = True
     supports_customer_groups = True  # customer groups travel as customer tags
     unsupported_message = "Shopify connector cannot {action} {entity}."

@@ -332,6 +332,11 @@ class StepContext:
     # Recent data and smart update read only what changed on the source since this moment.
     since: datetime | None = None
     heartbeat: Heartbeat | None = None  # the lease holder's liveness (checked before each page)
+    # Bulk creates (the target's `create_bulk`): whether this step writes its new records in bulk, the
+    # progress row that keeps the bulk note, and the step's deadline (a bulk call never waits past it).
+    bulk: bool = False
+    progress: EntityProgress | None = None
+    deadline: float = 0.0
 
     @property
     def rewrite(self) -> frozenset[str]:
@@ -374,6 +379,7 @@ class PageOutcome:
     # baselines of the id map rows it patched.
     changes: list[dict] = field(default_factory=list)
     synced: dict[str, dict[str, str]] = field(default_factory=dict)
+    waiting: bool = False  # a bulk create of the page still runs: nothing to commit yet
 
     @property
     def counted(self) -> int:
@@ -568,11 +574,14 @@ def _step(ctx: StepContext) -> str:
         entity, ctx.source.capabilities.page_size))
     if ctx.limit is not None:
         page_size = min(page_size, ctx.limit)
+    ctx.bulk, ctx.progress, ctx.deadline = _writes_in_bulk(ctx, progress, only), progress, deadline
+    if ctx.bulk:  # pages as large as one bulk operation takes, as far as the source reads them
+        page_size = min(caps.bulk_sizes[entity], ctx.source.capabilities.page_size)
+    read_from = _read_checkpoint(progress.checkpoint)
     if only is not None:
-        pages = _read_only(ctx, only, checkpoint=progress.checkpoint, page_size=page_size)
+        pages = _read_only(ctx, only, checkpoint=read_from, page_size=page_size)
     else:
-        pages = ctx.source.read(entity, checkpoint=progress.checkpoint, page_size=page_size,
-                                modified_since=ctx.since)
+        pages = ctx.source.read(entity, checkpoint=read_from, page_size=page_size, modified_since=ctx.since)
     for pages_done, page in enumerate(pages, start=1):
         if ctx.heartbeat is not None:
             ctx.heartbeat.check()  # a holder that lost its lease writes nothing more
@@ -582,6 +591,11 @@ def _step(ctx: StepContext) -> str:
             EntityProgress.objects.filter(pk=progress.pk, lease_owner=ctx.owner).update(total=page.total)
         outcome = _process_smart_page(ctx, page) if ctx.smart and only is None else \
             _process_page(ctx, page, remaining)
+        if outcome.waiting:  # the page's bulk operation runs on: its note is in the checkpoint, ask again
+            with transaction.atomic():
+                _release(run.pk, entity, ctx.owner)
+                _enqueue("entity_step_task", str(run.pk), str(entity), countdown=BULK_POLL_SECONDS)
+            return "waiting"
         processed += outcome.counted
         limit_reached = ctx.limit is not None and processed >= ctx.limit
         _commit_page(ctx, progress, page, outcome)
@@ -761,6 +775,95 @@ def _lookup(migration_id, wanted: dict[str, set[str]]) -> dict[str, dict[str, st
     return found
 
 
+# --- bulk creates ------------------------------------------------------------------------------------
+BULK_NOTE = "_bulk"  # the checkpoint key of a page whose bulk create is under way
+BULK_POLL_SECONDS = 1.0  # a step that left a bulk operation running is queued again this much later
+
+
+def _read_checkpoint(checkpoint: dict | None) -> dict | None:
+    """The source's checkpoint, without the engine's bulk note."""
+    if not checkpoint or BULK_NOTE not in checkpoint:
+        return checkpoint
+    return {k: v for k, v in checkpoint.items() if k != BULK_NOTE} or None
+
+
+def _bulk_note(ctx: StepContext) -> dict | None:
+    return (ctx.progress.checkpoint or {}).get(BULK_NOTE) if ctx.progress is not None else None
+
+
+def _writes_in_bulk(ctx: StepContext, progress: EntityProgress, only: list[str] | None) -> bool:
+    """Whether this step creates its new records with the target's bulk operations (`Connector.create_bulk`):
+    the target declares them for the entity (`capabilities.bulk_sizes`), the run writes whole entities (a full
+    run or a re-migration: not a demo, a retry, recent data, a smart update or a preview), and the entity holds
+    at least `capabilities.bulk_min` records. A page whose bulk create is under way is followed to its end."""
+    if BULK_NOTE in (progress.checkpoint or {}):
+        return True
+    caps = ctx.target.capabilities
+    return (ctx.entity in caps.bulk_sizes and ctx.run.kind in (RunKind.FULL, RunKind.REMIGRATION)
+            and ctx.limit is None and only is None and not ctx.smart and not ctx.preview
+            and not ctx.plan.is_retry and (progress.total or 0) >= caps.bulk_min)
+
+
+def _bulk_key(ctx: StepContext, source_ids: list[str]) -> str:
+    """What names a page's bulk operation on the target: this run, this entity, these records."""
+    text = f"{ctx.run.pk}:{ctx.entity}:{','.join(source_ids)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _save_bulk_note(ctx: StepContext, note: dict) -> None:
+    """The page's bulk note in the checkpoint (committed now, under this worker's lease)."""
+    assert ctx.progress is not None
+    checkpoint = {**(_read_checkpoint(ctx.progress.checkpoint) or {}), BULK_NOTE: note}
+    if not EntityProgress.objects.filter(pk=ctx.progress.pk, lease_owner=ctx.owner).update(checkpoint=checkpoint):
+        raise LeaseLost()
+    ctx.progress.checkpoint = checkpoint
+
+
+def _create_in_bulk(ctx: StepContext, out: PageOutcome, note: dict,
+                    pairs: list[tuple[Canonical, Canonical] | None]) -> list[tuple[Canonical, Canonical]]:
+    """One call of the target's bulk create of the page in `note`: `pairs` (source item, transformed) in the
+    note's order, None for a record not read again. While the operation runs, the connector's state goes into
+    the note and `out.waiting` is set; once it ended, its outcomes are tallied in `out`. Returns the records it
+    gave no outcome for (an operation that stopped half-way)."""
+    written = ctx.target.create_bulk(ctx.entity, [pair[1] if pair else None for pair in pairs], key=note["key"],
+                                     state=note.get("state"), until=ctx.deadline)
+    if written.running:
+        if written.state != note.get("state"):
+            _save_bulk_note(ctx, {**note, "state": written.state})
+        out.waiting = True
+        return []
+    leftovers = []
+    for pair, result in zip(pairs, written.results or [], strict=True):
+        if pair is None:
+            continue  # gone from the source meanwhile: its row stays pending (a later run looks for it by key)
+        if result is None:
+            leftovers.append(pair)
+            continue
+        out.results.append((pair, result))
+        _tally(out, pair[0], result, created=True)
+    return leftovers
+
+
+def _not_on_target(ctx: StepContext, out: PageOutcome, pairs: list[tuple[Canonical, Canonical]]
+                   ) -> list[tuple[Canonical, Canonical]]:
+    """Records whose write may or may not have happened: those found on the target by natural key are this
+    run's creations (completed in place and tallied in `out`); the others are returned, to be created."""
+    keys = {pair[0].source_id: pair[1].natural_key() for pair in pairs}
+    found = ctx.target.find_by_natural_keys(ctx.entity, [k for k in keys.values() if k]) if any(keys.values()) \
+        else {}
+    missing = []
+    for item, transformed in pairs:
+        target_id = found.get(keys[item.source_id] or "")
+        if not target_id:
+            missing.append((item, transformed))
+            continue
+        children = _complete_interrupted(ctx, item, transformed, target_id, out)
+        result = WriteResult(source_id=item.source_id, target_id=target_id, children=children)
+        out.results.append(((item, transformed), result))
+        _tally(out, item, result, created=True)
+    return missing
+
+
 def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOutcome:
     out = PageOutcome()
     migration_id = ctx.run.migration_id
@@ -793,6 +896,8 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
     to_create: list[tuple[Canonical, Canonical]] = []  # (source item, transformed item)
     suspects: list[tuple[IdMap, str, Canonical, Canonical]] = []  # pending rows: written before a crash?
     rewrites: list[tuple[IdMap, Canonical, Canonical]] = []  # done rows a retry writes again in place
+    note = _bulk_note(ctx)  # a bulk create of this page started by an earlier step
+    in_bulk: dict[str, tuple[Canonical, Canonical]] = {}  # its records, read again
     for item in items:
         if remaining is not None and out.counted + len(to_create) + len(rewrites) >= remaining:
             break
@@ -817,10 +922,20 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
             rewrites.append((row, item, transformed))
             continue
         key = (row.natural_key or transformed.natural_key()) if row is not None else None
-        if key:  # pending: the write may have happened before a crash
+        if note is not None and item.source_id in note["ids"]:
+            in_bulk[item.source_id] = (item, transformed)
+        elif key:  # pending: the write may have happened before a crash
             suspects.append((row, key, item, transformed))
         else:
             to_create.append((item, transformed))
+
+    if note is not None:
+        # Follow the operation (by the connector's note, or found again by the page's key), never start it again.
+        pairs = [in_bulk.get(source_id) for source_id in note["ids"]]
+        leftovers = _create_in_bulk(ctx, out, note, pairs)
+        if out.waiting:
+            return out
+        to_create.extend(_not_on_target(ctx, out, leftovers))  # no outcome from the operation for these
 
     if suspects:
         # Found on the target: the write happened before the crash. It is this run's creation like any
@@ -857,6 +972,18 @@ def _process_page(ctx: StepContext, page: Page, remaining: int | None) -> PageOu
         update_conflicts=True, unique_fields=["migration", "entity", "source_id"],
         update_fields=["organization", "state", "natural_key", "run", "source_updated_at", "updated_at"],
     )
+    if note is None and ctx.bulk and len(to_create) >= ctx.target.capabilities.bulk_min:
+        # 2'. The write as one bulk operation: its note (the page's key and records) is committed before it
+        # starts, so a crash at any point finds the same operation again instead of starting another.
+        ids = [item.source_id for item, _ in to_create]
+        note = {"key": _bulk_key(ctx, ids), "ids": ids, "state": None}
+        _save_bulk_note(ctx, note)
+        leftovers = _create_in_bulk(ctx, out, note, list(to_create))
+        if out.waiting or not leftovers:
+            return out
+        to_create = _not_on_target(ctx, out, leftovers)
+        if not to_create:
+            return out
     # 2. The write.
     results = ctx.target.create(entity, [t for _, t in to_create])
     # 3. Outcome, committed with progress by _commit_page.
@@ -1047,14 +1174,16 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
             unchanged=F("unchanged") + out.unchanged,
             skipped=F("skipped") + out.skipped,
             failed=F("failed") + out.failed,
-            checkpoint=page.next_checkpoint if page.next_checkpoint is not None else progress.checkpoint,
+            checkpoint=page.next_checkpoint if page.next_checkpoint is not None else
+            _read_checkpoint(progress.checkpoint),  # without the page's bulk note: the page is written
             deferred=(locked.deferred or []) + deferred_new,
             lease_until=now + _lease_delta(),
         )
     # Outside the transaction: run_advance locks the run row before progress rows, so taking them in the
     # opposite order here would deadlock.
     MigrationRun.objects.filter(pk=ctx.run.pk).update(heartbeat_at=now)
-    progress.checkpoint = page.next_checkpoint if page.next_checkpoint is not None else progress.checkpoint
+    progress.checkpoint = page.next_checkpoint if page.next_checkpoint is not None else \
+        _read_checkpoint(progress.checkpoint)
 
 
 # --- smart update ------------------------------------------------------------------------------------

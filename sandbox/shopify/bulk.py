@@ -3,9 +3,10 @@
 
 - `stagedUploadsCreate` answers a signed upload target served by the sandbox itself (a POST form like
   Google Cloud Storage's, or a PUT URL); the uploaded file is kept as a `files` record under its `key`.
-- `bulkOperationRunMutation` runs the mutation once per JSONL line of the staged file (not charged to
-  the throttle bucket, as bulk work is not) and writes `{"data": ..., "__lineNumber": n}` lines; it runs
-  inside the request that creates it (the payload says CREATED, the next poll COMPLETED).
+- `bulkOperationRunMutation` checks the mutation, its staged file and the shop's limit and answers at once
+  with the operation CREATED; the operation then runs the mutation once per JSONL line on its own
+  (bulk_mutation.py; not charged to the throttle bucket, as bulk work is not) and writes
+  `{"data": ..., "__lineNumber": n}` lines.
 - `bulkOperationRunQuery` checks the query and the shop's concurrency limit and answers at once with the
   operation CREATED; the operation then runs on its own (bulk_run.py): one JSONL line per object, objects
   of nested connections on their own lines with `__parentId`, right after their parent.
@@ -20,8 +21,8 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse, val
 
 from ..models import SandboxRecord
 from ..records import ids_allocate, now_utc
-from . import bulk_run, render
-from .common import Ctx, gid_id, iso, signature, user_error
+from . import bulk_mutation, bulk_run, render
+from .common import Ctx, gid_id, signature, user_error
 from .data import record_create, record_get, records
 from .mutate import mutation
 from .store import SEQUENCE
@@ -85,21 +86,6 @@ def staged_uploads_create(ctx: Ctx, input):
 # ---------------------------------------------------------------- bulk operations
 
 
-def _operation_record(ctx: Ctx, kind: str, query: str):
-    return record_create(ctx, "bulk_operations", {"query": query}, lookup=kind, status="CREATED")
-
-
-def _finish(ctx: Ctx, record, lines: list[str], root_count: int) -> None:
-    key = f"bulk/{record.record_id}/{uuid.uuid4()}.jsonl"
-    content = "".join(line + "\n" for line in lines)
-    file_save(ctx.store, key, content, "application/jsonl")
-    record.status = "COMPLETED"
-    record.data = {**record.data, "resultKey": key if lines else None, "objectCount": len(lines),
-                   "rootObjectCount": root_count, "fileSize": len(content.encode()) if lines else None,
-                   "completedAt": iso(ctx.now)}
-    record.save()
-
-
 def _bulk_error(kind_mutation: bool, field, message: str, code: str) -> dict:
     payload = {"bulkOperation": None, "userErrors": [user_error(field, message, code)]}
     return payload
@@ -108,7 +94,8 @@ def _bulk_error(kind_mutation: bool, field, message: str, code: str) -> dict:
 @mutation("bulkOperationRunMutation", "write_products")
 def bulk_operation_run_mutation(ctx: Ctx, mutation: str, stagedUploadPath: str, clientIdentifier=None,
                                 groupObjects=False):
-
+    """Check the mutation, its staged file and the shop's limit, then answer CREATED at once: the
+    operation runs its lines on its own (bulk_mutation.py)."""
     if clientIdentifier is not None and not 10 <= len(clientIdentifier) <= 255:
         return _bulk_error(True, ["clientIdentifier"], "Client identifier must be between 10 and 255 characters.",
                            "INVALID_MUTATION")
@@ -122,35 +109,29 @@ def bulk_operation_run_mutation(ctx: Ctx, mutation: str, stagedUploadPath: str, 
             fields[0].name.value.startswith("bulkOperation") or fields[0].name.value == "stagedUploadsCreate":
         return _bulk_error(True, ["mutation"], "Invalid Bulk Mutation Field - a bulk mutation must be one mutation "
                            "field of the Admin API.", "INVALID_MUTATION")
+    problems = validate(ctx.schema, document) if ctx.schema is not None else []
+    if problems:
+        return _bulk_error(True, ["mutation"], f"Invalid mutation: {problems[0].message}", "INVALID_MUTATION")
     stored = file_read(ctx.store, stagedUploadPath)
     if stored is None:
         return _bulk_error(True, ["stagedUploadPath"], "The JSONL file could not be found. Try uploading the file "
                            "again, and check that you've entered the URL correctly for the stagedUploadPath mutation "
                            "argument.", "NO_SUCH_FILE")
-    variables = []
-    for line in stored["content"].splitlines():
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError:
-            value = None
-        if not isinstance(value, dict):
-            return _bulk_error(True, ["stagedUploadPath"], "The file is not a valid JSONL file.",
-                               "INVALID_STAGED_UPLOAD_FILE")
-        variables.append(value)
-    record = _operation_record(ctx, "MUTATION", mutation)
-    lines = []
-    for number, values in enumerate(variables):
-        line_ctx = Ctx(store=ctx.store, base_url=ctx.base_url, version=ctx.version, can_write=True,
-                       all_orders=ctx.all_orders, schema=ctx.schema, execute=ctx.execute)
-        payload = ctx.execute(line_ctx, document, values, None)
-        out = {"data": payload.get("data")}
-        if payload.get("errors"):
-            out["errors"] = payload["errors"]
-        out["__lineNumber"] = number
-        lines.append(json.dumps(out, separators=(",", ":"), ensure_ascii=False))
-    _finish(ctx, record, lines, len(lines))
+    if bulk_mutation.variables_of(stored["content"]) is None:
+        return _bulk_error(True, ["stagedUploadPath"], "The file is not a valid JSONL file.",
+                           "INVALID_STAGED_UPLOAD_FILE")
+    running = records(ctx, "bulk_operations").filter(lookup="MUTATION", status__in=bulk_run.ACTIVE)
+    limit = bulk_run.concurrency_limit(ctx.version)
+    if running.count() >= limit:
+        if limit > 1:
+            return _bulk_error(True, None, "Bulk operations limit reached. Please try again later.", "LIMIT_REACHED")
+        return _bulk_error(True, None, "A bulk mutation operation for this app and shop is already in progress: "
+                           f"gid://shopify/BulkOperation/{running.first().record_id}.", "OPERATION_IN_PROGRESS")
+    record = record_create(ctx, "bulk_operations", {
+        "query": mutation, "version": ctx.version, "stagedUploadPath": stagedUploadPath,
+        "clientIdentifier": clientIdentifier, "resultKey": bulk_run.result_key()},
+        lookup="MUTATION", status="CREATED", modified=bulk_run.stamp())
+    transaction.on_commit(lambda: bulk_mutation.run_in_background(ctx, record.pk))
     return {"bulkOperation": render.bulk_operation(ctx, record, status="CREATED"), "userErrors": []}
 
 

@@ -1,5 +1,5 @@
 """The life cycle of a bulk query operation and its result file, as on Shopify
-(https://shopify.dev/docs/api/usage/bulk-operations/queries).
+(https://shopify.dev/docs/api/usage/bulk-operations/queries); bulk mutations in bulk_mutation.py.
 
 `bulkOperationRunQuery` answers at once with the operation CREATED; the operation then runs at its own
 pace: CREATED -> RUNNING -> COMPLETED (or FAILED, or CANCELING -> CANCELED), with `objectCount` and
@@ -38,6 +38,7 @@ from graphql import FieldNode, OperationDefinitionNode, parse
 
 from ..models import SandboxRecord
 from ..records import ids_allocate
+from . import bulk_mutation
 from .common import Ctx, iso
 from .store import SEQUENCE
 
@@ -141,7 +142,9 @@ def stamp() -> datetime:
 
 def advance(ctx: Ctx, record: SandboxRecord) -> SandboxRecord:
     """Run the next bounded part of a running bulk query (see the module docstring); returns the record
-    as it now stands. Bulk mutations run when created and are not advanced here."""
+    as it now stands. Bulk mutations run their next lines (bulk_mutation.advance)."""
+    if record.lookup == "MUTATION":
+        return bulk_mutation.advance(ctx, record)
     if record.lookup != "QUERY" or record.status not in ACTIVE:
         return record
     lease = record.data.get("leasedUntil")

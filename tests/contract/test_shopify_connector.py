@@ -157,30 +157,6 @@ def test_products_over_shopify_limits_become_record_errors(shopify_store_factory
     assert connector.get(E.PRODUCT, results[2].target_id).stock_quantity == 4
 
 
-def test_a_large_batch_goes_through_one_bulk_mutation_and_maps_each_line_back(shopify_store_factory):
-    """BULK_MIN products or more: stagedUploadsCreate, the JSONL upload, bulkOperationRunMutation, polling,
-    then the result file, whose lines come back to their records (a userError stays with its own record)."""
-    from connectors.shopify.connector import BULK_MIN
-    from sandbox.models import SandboxRecord
-
-    desc = shopify_store_factory("bulk-writes")
-    generous("bulk-writes")
-    connector = connect(desc)
-    items = [Product(source_id=str(i), name=f"Bulk {i}", sku=f"BULK-{i}", price=Decimal("3.25"), manage_stock=True,
-                     stock_quantity=i) for i in range(BULK_MIN + 5)]
-    items[7] = items[7].model_copy(update={"category_ids": ["999999"]})  # a collection that does not exist
-    results = connector.create(E.PRODUCT, items)
-    assert [r.source_id for r in results] == [i.source_id for i in items]
-    assert "Collection does not exist" in results[7].error
-    assert all(r.ok for k, r in enumerate(results) if k != 7), [r.error for r in results if r.error]
-    operations = SandboxRecord.objects.filter(store__name="bulk-writes", resource="bulk_operations")
-    assert [(o.lookup, o.status) for o in operations] == [("MUTATION", "COMPLETED")]
-    for k in (0, 50, len(items) - 1):
-        copy = connector.get(E.PRODUCT, results[k].target_id)
-        assert (copy.name, copy.sku, copy.stock_quantity) == (items[k].name, items[k].sku, k)
-    assert connector.count(E.PRODUCT) == len(items) - 1
-
-
 def test_an_order_shipped_in_several_parcels_keeps_every_tracking_number(shopify_store_factory):
     from connectors.entities import Order, OrderLine, Shipment
 

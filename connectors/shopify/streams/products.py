@@ -1,8 +1,8 @@
 """Products: `products`, keyed by SKU (by handle, "slug:<handle>", without one), filtered server-side by
 `updated_at`, translated (`translationsRegister`), written with `productSet` [shopify.dev/docs/api/
 admin-graphql/latest/mutations/productSet] (a variant's image is the variant's `file`, also listed once in
-the product's `files` as Shopify requires); batches of at least `BULK_MIN` new products go through
-`bulkOperationRunMutation` (JSONL staged upload), which the cost bucket does not meter.
+the product's `files` as Shopify requires); pages of a full run go through `bulkOperationRunMutation` (JSONL
+staged upload, `create_bulk`, bulk_write.py), which the cost bucket does not meter, `bulk_size` at a time.
 
 Finding a product again (after a crash between a write and the id map): by SKU search, then by the source SKU
 kept as a custom ID, an `id` metafield `cartmigrate.sku` whose definition (unique values) the stream creates
@@ -20,14 +20,14 @@ import json
 import logging
 from typing import Any
 
-from connectors.base import WriteResult
+from connectors.base import BulkWrite, WriteResult
 from connectors.entities import Canonical, EntityType, Product
 from connectors.errors import RecordError
 from connectors.sdk import access
 from connectors.sdk.graphql import Op
 
-from .. import bulk, mappers
-from ..api import user_error
+from .. import bulk_write, mappers
+from ..api import USER_ERRORS, user_error
 from ..mappers import gid, legacy
 from .base import ShopifyStream, translations_selection
 
@@ -74,6 +74,7 @@ class ShopifyProductStream(ShopifyStream):
     natural_key_fields = ("sku",)
     cursor_field = "updatedAt"  # search `updated_at:>=`
     page_size = 25
+    bulk_size = 250  # productSet lines of one bulk mutation (a page of a full run; ~2 KB a line, far below 20 MB)
     updatable = {
         "stock_quantity": ("inventorySetQuantities", "inventoryItem.tracked", "metafield cartmigrate.product"),
         "stock_status": ("inventoryPolicy", "metafield cartmigrate.product"),
@@ -195,7 +196,36 @@ class ShopifyProductStream(ShopifyStream):
         return self.write(items)
 
     def write(self, items: list[Canonical], target_ids: dict[int, str] | None = None) -> list[WriteResult]:
-        """productSet each item (over `target_ids[i]` when given: a product written again)."""
+        """productSet each item (over `target_ids[i]` when given: a product written again), by requests."""
+        results, ops, held = self.set_ops(items, target_ids)
+        return self.finish(items, results, ops, self._mutate(ops), held, target_ids)
+
+    def create_bulk(self, items: list[Canonical | None], *, key: str, state: dict[str, Any] | None,
+                    until: float) -> BulkWrite:
+        """productSet each item through one bulk mutation (bulk_write.py); an item given as None (not read
+        again after an interruption) has no op and no result."""
+        present = [(index, item) for index, item in enumerate(items) if item is not None]
+        results, ops, held = self.set_ops([item for _, item in present], None)
+        places = [op.key for op in ops]  # positions in `present`
+        for op in ops:
+            op.key = present[op.key][0]  # the bulk lines name their item by its place in `items`
+            op.selection = f"{{ {PRODUCT_SELECTION.format(n=250)} {USER_ERRORS} }}"  # one document for all lines
+        state, outcomes = bulk_write.run(self.connector, ops, key=key, state=state, until=until)
+        if outcomes is None:
+            return BulkWrite(state=state, results=None)
+        answered = [(op, outcome) for op, outcome in zip(ops, outcomes, strict=True) if outcome is not None]
+        for op, place in zip(ops, places, strict=True):
+            op.key = place
+        written = self.finish([item for _, item in present], results, [op for op, _ in answered],
+                              [outcome for _, outcome in answered], held, None)
+        by_source = {result.source_id: result for result in written}
+        return BulkWrite(state=state, results=[by_source.get(item.source_id) if item is not None else None
+                                               for item in items])
+
+    def set_ops(self, items: list[Canonical], target_ids: dict[int, str] | None
+                ) -> tuple[list[WriteResult | None], list[Op], dict[int, list[dict[str, Any]]]]:
+        """The productSet op of each item (key: its index), the results of those that cannot be written, and
+        the metafields held back from an update (set by `set_product_metafields`)."""
         connector = self.connector
         results: list[WriteResult | None] = [None] * len(items)
         ops: list[Op] = []
@@ -222,11 +252,14 @@ class ShopifyProductStream(ShopifyStream):
                                               "synchronous": ("Boolean", True)},
                                PRODUCT_SELECTION.format(n=n), key=i,
                                cost=product_set_cost(product_input) + 2 + n * 2))
-        if len(ops) >= bulk.BULK_MIN and target_ids is None:
-            outcomes = bulk.run_mutation(connector, "productSet", "input", "ProductSetInput!", ops,
-                                         PRODUCT_SELECTION.format(n=250))
-        else:
-            outcomes = self._mutate(ops)
+        return results, ops, held
+
+    def finish(self, items: list[Canonical], results: list[WriteResult | None], ops: list[Op],
+               outcomes: list[tuple[Any, str | None]], held: dict[int, list[dict[str, Any]]],
+               target_ids: dict[int, str] | None) -> list[WriteResult]:
+        """Results from the ops' outcomes (a SKU taken as another product's custom ID written again without
+        it, held metafields set), then translations and redirects of what was written. An item without an op
+        nor a result (no outcome from a bulk operation) gets no result."""
         dropped: set[int] = set()  # products written without their SKU custom ID
         outcomes = self.without_taken_sku(ops, outcomes, dropped)
         if target_ids is not None:
@@ -243,7 +276,7 @@ class ShopifyProductStream(ShopifyStream):
                                           children=self.match_variants(item, product), warnings=warnings)
             results[op.key].extra_node = product  # type: ignore[union-attr]
         out = [r for r in results if r is not None]
-        self.after_create(items, out)
+        self.after_create([item for index, item in enumerate(items) if results[index] is not None], out)
         return out
 
     def without_taken_sku(self, ops: list[Op], outcomes: list[tuple[Any, str | None]], dropped: set[int]

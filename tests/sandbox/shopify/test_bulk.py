@@ -34,6 +34,11 @@ def test_bulk_mutation_round_trip_through_a_staged_upload(shop):
     assert run["userErrors"] == [] and run["bulkOperation"]["status"] == "CREATED"
     assert run["bulkOperation"]["type"] == "MUTATION"
     polled = shop.data(POLL % "MUTATION")["currentBulkOperation"]
+    for _ in range(50):  # it runs on its own, as its status is read (bulk_mutation.py)
+        if polled["status"] == "COMPLETED":
+            break
+        time.sleep(0.1)
+        polled = shop.data(POLL % "MUTATION")["currentBulkOperation"]
     assert polled["id"] == run["bulkOperation"]["id"] and polled["status"] == "COMPLETED"
     assert polled["objectCount"] == "4" and int(polled["fileSize"]) > 0
     result = [json.loads(line) for line in requests.get(polled["url"], timeout=10).text.splitlines()]
