@@ -537,10 +537,16 @@ def order_status_of(node: dict[str, Any]) -> str:
     financial = str(node.get("displayFinancialStatus") or "PENDING").lower()
     if node.get("cancelledAt"):  # a cancelled order is voided or refunded; orderCreate cannot cancel
         return "refunded" if financial in ("refunded", "partially_refunded") else "voided"
-    if financial == "paid" and node.get("displayFulfillmentStatus") == "FULFILLED":
+    shipped = node.get("displayFulfillmentStatus") == "FULFILLED"
+    if financial == "paid" and shipped:
         return "fulfilled"
-    if financial == "partially_refunded" and node.get("displayFulfillmentStatus") not in (None, "FULFILLED"):
-        return "paid"  # not shipped yet: its refunds (Order.refunds) say what was given back
+    if financial == "partially_refunded" and node.get("displayFulfillmentStatus") is not None:
+        # A part given back: where the order holds refunds (Order.refunds say what), its status is where it
+        # stands, shipped or not; a shipped order without refund records was imported as partially refunded.
+        if not shipped:
+            return "paid"
+        if node.get("refunds") or node.get("refundDetails"):
+            return "fulfilled"
     return financial if financial in ORDER_STATUSES else "pending"
 
 
