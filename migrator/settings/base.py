@@ -50,6 +50,7 @@ CARTMIGRATE_CONNECTORS = env.list("CARTMIGRATE_CONNECTORS", default=[
     "connectors.shopify.ShopifyConnector",
     "connectors.vendure.VendureConnector",
     "connectors.magento2.Magento2Connector",
+    "connectors.bigcommerce.BigCommerceConnector",
 ])
 
 MIDDLEWARE = [

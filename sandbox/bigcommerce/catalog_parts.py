@@ -3,7 +3,7 @@ images, custom fields and reviews (reference/catalog/product-variants_catalog.v3
 from ..records import ids_allocate
 from . import engine
 from .responses import ApiError, body_json, empty_response, invalid, ok
-from .specs import CUSTOM_FIELDS, IMAGES, OPTIONS, PRODUCTS, REVIEWS, VARIANTS
+from .specs import CUSTOM_FIELDS, IMAGES, METAFIELDS, OPTIONS, PRODUCTS, REVIEWS, VARIANTS
 
 MAX_VARIANTS = 600  # "600 SKUs per product" (product-variants_catalog.v3.yml)
 
@@ -175,15 +175,50 @@ def variants_list(ctx):
                for r in records if r.parent_id in products], meta)
 
 
+def metafield_render(record) -> dict:
+    return {**engine.render(METAFIELDS, record), "resource_type": "product"}
+
+
+def metafields_list(ctx):
+    """`GET /catalog/products/metafields`: every product's metafields (`namespace`, `key`, `resource_id:in`)."""
+    qs = engine.filter_v3(engine.records(ctx.store, METAFIELDS), METAFIELDS, ctx.params)
+    records, meta = engine.paginate(qs, ctx.params)
+    return ok([metafield_render(r) for r in records], meta)
+
+
+def metafields_create(ctx):
+    """`POST /catalog/products/metafields`: an array of metafields, each naming its product (`resource_id`);
+    a key is unique per product and namespace (409)."""
+    body = body_json(ctx.request)
+    if not isinstance(body, list):
+        raise invalid({"body": "error.expected.jsarray"})
+    if len(body) > 50:
+        raise ApiError(413, "The request cannot contain more than 50 metafields.")
+    made = []
+    for index, item in enumerate(body):
+        clean = engine.validate(METAFIELDS, item, partial=False, prefix=f"{index}.")
+        product = engine.records(ctx.store, PRODUCTS).filter(record_id=item.get("resource_id") or 0).first()
+        if product is None:
+            raise invalid({f"{index}.resource_id": "error.product.notfound"}, "The product does not exist.")
+        if engine.records(ctx.store, METAFIELDS, product.record_id).filter(
+                data__namespace=clean["namespace"], data__key=clean["key"]).exists():
+            raise ApiError(409, "Metafield with the same key and namespace exists")
+        made.append(metafield_render(engine.create(ctx.store, METAFIELDS, clean, parent_id=product.record_id)))
+    return ok(made, {})
+
+
 VARIANT_VIEWS = _child_views(VARIANTS, variant_render, variant_write)
 OPTION_VIEWS = _child_views(OPTIONS, lambda product, r: option_render(r), _option_write)
 IMAGE_VIEWS = _child_views(IMAGES, lambda product, r: image_render(r))
 CUSTOM_FIELD_VIEWS = _child_views(CUSTOM_FIELDS, lambda product, r: {"id": r.record_id, **r.data})
 REVIEW_VIEWS = _child_views(REVIEWS, _review_render)
 P = r"catalog/products/(?P<product_id>\d+)"
-ROUTES = [("v3", r"catalog/variants", {"GET": variants_list})] + [
+METAFIELD_VIEWS = _child_views(METAFIELDS, lambda product, r: metafield_render(r))
+ROUTES = [("v3", r"catalog/variants", {"GET": variants_list}),
+          ("v3", r"catalog/products/metafields", {"GET": metafields_list, "POST": metafields_create})] + [
     route
     for name, (collection, item) in (("variants", VARIANT_VIEWS), ("options", OPTION_VIEWS), ("images", IMAGE_VIEWS),
-                                     ("custom-fields", CUSTOM_FIELD_VIEWS), ("reviews", REVIEW_VIEWS))
+                                     ("custom-fields", CUSTOM_FIELD_VIEWS), ("reviews", REVIEW_VIEWS),
+                                     ("metafields", METAFIELD_VIEWS))
     for route in (("v3", rf"{P}/{name}", collection), ("v3", rf"{P}/{name}/(?P<item_id>\d+)", item))
 ]

@@ -39,12 +39,26 @@ def _order(ctx, order_id):
     return record
 
 
+def _consignments(ctx, record) -> list:
+    """`include=consignments.line_items`: the order's shipping addresses, each with its lines, in one answer
+    (orders.v2.oas2.yml `order_includes`; as `consignment_structure=array` answers it)."""
+    lines = list(engine.records(ctx.store, LINES, record.record_id).order_by("record_id"))
+    shipping = []
+    for address in engine.records(ctx.store, ADDRESSES, record.record_id).order_by("record_id"):
+        shipping.append({"id": address.record_id, "order_id": record.record_id, **address.data,
+                         "line_items": [{"id": r.record_id, "order_id": record.record_id, **r.data}
+                                        for r in lines if r.data.get("order_address_id") == address.record_id]})
+    return [{"pickups": [], "shipping": shipping, "downloads": [], "email": {"gift_certificates": []}}]
+
+
 def order_render(ctx, record) -> dict:
     base = ctx.request.build_absolute_uri(ctx.request.path.split("/v2/")[0] + "/v2")
     status_id = int(record.status or 0)
     sub = {name: {"url": f"{base}/orders/{record.record_id}/{name}", "resource": f"/orders/{record.record_id}/{name}"}
            for name in ("products", "shipping_addresses", "coupons")}
     shipped = record.data.get("date_shipped")
+    if "consignments" in {i.split(".")[0] for i in engine.includes(ctx.params)}:
+        sub["consignments"] = _consignments(ctx, record)
     return {"id": record.record_id, **record.data, "date_created": v2_date(record.date_created_gmt),
             "date_modified": v2_date(record.date_modified_gmt),
             "date_shipped": v2_date(parse_date(shipped)) if shipped else "",
@@ -76,6 +90,8 @@ def orders_query(ctx):
             qs = qs.filter(**{lookup: parsed})
     if params.get("email"):
         qs = qs.filter(data__billing_address__email__iexact=params["email"])
+    if params.get("external_order_id"):
+        qs = qs.filter(data__external_order_id=params["external_order_id"])
     return qs
 
 
@@ -104,6 +120,14 @@ def _status(value) -> str:
     return str(value)
 
 
+def _options_of(variant) -> list:
+    """The `product_options` of a line of a variant with option values (as the order shows the shopper's
+    choice); [] for a product's base variant."""
+    return [{"product_option_id": v.get("option_id"), "display_name": v.get("option_display_name", ""),
+             "display_value": v.get("label", ""), "value": str(v.get("id", ""))}
+            for v in ((variant.data.get("option_values") if variant else None) or [])]
+
+
 def order_create_record(store, body: dict, *, created=None, status_id: int | None = None):
     """Create an order from a v2 document (also used by the seed): billing address and products are
     required; a product line names a catalog `product_id` or is a custom line with `name` and prices."""
@@ -127,31 +151,42 @@ def order_create_record(store, body: dict, *, created=None, status_id: int | Non
             price = line.get("price_inc_tax", (variant and variant.data.get("price")) or product.data["price"])
             lines.append({"product_id": product.record_id, "variant_id": variant.record_id if variant else None,
                           "name": product.data["name"], "sku": (variant.data["sku"] if variant else product.lookup),
-                          "quantity": line["quantity"], "price": price,
-                          "product_options": line.get("product_options", [])})
+                          "quantity": line["quantity"], "price": price, "price_ex": line.get("price_ex_tax", price),
+                          "product_options": line.get("product_options") or _options_of(variant)})
         elif line.get("name"):
             lines.append({"product_id": 0, "variant_id": None, "name": line["name"], "sku": line.get("sku", ""),
                           "quantity": line["quantity"], "price": line.get("price_inc_tax", line.get("price_ex_tax", 0)),
+                          "price_ex": line.get("price_ex_tax", line.get("price_inc_tax", 0)),
                           "product_options": []})
         else:
             raise ApiError(400, "The field 'products' is invalid.")
     subtotal = sum(Decimal(str(line["price"] or 0)) * line["quantity"] for line in lines)
+    subtotal_ex = sum(Decimal(str(line["price_ex"] or 0)) * line["quantity"] for line in lines)
     shipping = Decimal(str(body.get("shipping_cost_inc_tax", 0) or 0))
+    shipping_ex = Decimal(str(body.get("shipping_cost_ex_tax", shipping) or 0))
     discount = Decimal(str(body.get("discount_amount", 0) or 0))
-    total = subtotal + shipping - discount
+
+    def given(name, default):  # the documented "override value" of a total (order_Post)
+        return Decimal(str(body[name])) if body.get(name) not in (None, "") else default
+
+    subtotal_ex, subtotal = given("subtotal_ex_tax", subtotal_ex), given("subtotal_inc_tax", subtotal)
+    total = given("total_inc_tax", subtotal + shipping - discount)
+    total_ex = given("total_ex_tax", subtotal_ex + shipping_ex - discount)
     items = sum(line["quantity"] for line in lines)
     data = {"customer_id": body.get("customer_id", 0), "billing_address": body["billing_address"],
-            "subtotal_ex_tax": money(subtotal), "subtotal_inc_tax": money(subtotal), "subtotal_tax": money(0),
-            "base_shipping_cost": money(shipping), "shipping_cost_ex_tax": money(shipping),
-            "shipping_cost_inc_tax": money(shipping), "total_ex_tax": money(total), "total_inc_tax": money(total),
-            "total_tax": money(0), "items_total": items, "items_shipped": 0,
+            "subtotal_ex_tax": money(subtotal_ex), "subtotal_inc_tax": money(subtotal),
+            "subtotal_tax": money(subtotal - subtotal_ex),
+            "base_shipping_cost": money(shipping_ex), "shipping_cost_ex_tax": money(shipping_ex),
+            "shipping_cost_inc_tax": money(shipping), "total_ex_tax": money(total_ex), "total_inc_tax": money(total),
+            "total_tax": money(total - total_ex), "items_total": items, "items_shipped": 0,
             "payment_method": body.get("payment_method", "Manual"),
             "payment_status": body.get("payment_status", ""), "refunded_amount": money(body.get("refunded_amount", 0)),
             "currency_code": body.get("currency_code") or "USD", "discount_amount": money(discount),
             "coupon_discount": money(body.get("coupon_discount", 0)),
             "customer_message": body.get("customer_message", ""),
             "staff_notes": body.get("staff_notes", ""), "external_source": body.get("external_source"),
-            "external_id": body.get("external_id"), "channel_id": body.get("channel_id", 1), "is_deleted": False,
+            "external_id": body.get("external_id"), "external_order_id": body.get("external_order_id"),
+            "channel_id": body.get("channel_id", 1), "is_deleted": False,
             "order_is_digital": False, "ip_address": body.get("ip_address", ""), "date_shipped": None,
             "order_source": "external" if body.get("external_source") else "manual"}
     status = _status(body.get("status_id", 1) if status_id is None else status_id)
@@ -170,10 +205,10 @@ def order_create_record(store, body: dict, *, created=None, status_id: int | Non
                             parent_id=record.record_id)
         address_ids.append(row.record_id)
     for line in lines:
-        price = money(line.pop("price"))
-        engine.create(store, LINES, {**line, "order_address_id": address_ids[0], "price_ex_tax": price,
-                                     "price_inc_tax": price, "base_price": price,
-                                     "total_ex_tax": money(Decimal(price) * line["quantity"]),
+        price, price_ex = money(line.pop("price")), money(line.pop("price_ex"))
+        engine.create(store, LINES, {**line, "order_address_id": address_ids[0], "price_ex_tax": price_ex,
+                                     "price_inc_tax": price, "base_price": price_ex,
+                                     "total_ex_tax": money(Decimal(price_ex) * line["quantity"]),
                                      "total_inc_tax": money(Decimal(price) * line["quantity"]),
                                      "quantity_shipped": 0, "quantity_refunded": 0, "type": "physical"},
                       parent_id=record.record_id)

@@ -56,6 +56,12 @@ IMAGES = Resource("images", fields={"image_url": S, "is_thumbnail": B, "sort_ord
                   parent_field="product_id", dates=False)
 CUSTOM_FIELDS = Resource("custom_fields", fields={"name": S, "value": S}, required=("name", "value"),
                          parent_field="product_id", dates=False)
+# Product metafields: data an app keeps on a product, private to it with `permission_set` app_only
+# (reference/catalog/product-metafields_catalog.v3.yml; the batch /catalog/products/metafields).
+METAFIELDS = Resource("metafields", fields={"namespace": S, "key": S, "value": S, "permission_set": S,
+                                            "description": S},
+                      required=("namespace", "key", "value", "permission_set"), defaults={"description": ""},
+                      filters=("namespace", "key"), parent_field="resource_id")
 REVIEWS = Resource("reviews", fields={"title": S, "text": S, "status": S, "rating": N, "email": S, "name": S,
                                       "date_reviewed": S},
                    required=("title", "date_reviewed"),

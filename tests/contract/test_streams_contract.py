@@ -33,6 +33,8 @@ SEEDED_STORES: dict[str, tuple[str, dict]] = {
     "shopify": ("shopify_store_factory", {"products": 4, "customers": 3, "orders": 3, "coupons": 3, "pages": 3,
                                           "articles": 3, "seed": 21}),
     "magento2": ("magento2_store_factory", {"products": 4, "customers": 3, "orders": 7, "coupons": 3, "seed": 21}),
+    "bigcommerce": ("bigcommerce_store_factory", {"products": 4, "customers": 3, "orders": 3, "reviews": 4,
+                                                  "coupons": 3, "quota": 100000, "seed": 21}),
 }
 PAGE = 2  # small enough that every seeded stream has several pages
 
