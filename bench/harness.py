@@ -203,15 +203,17 @@ def serving(site: str, *, workers: int, extra_env: dict[str, str] | None = None,
 
 
 @contextlib.contextmanager
-def store_server(*, log_name: str = "store-server.log"):
+def store_server(*, log_name: str = "store-server.log", nice: int = 0, workers: int = 1):
     """One more gunicorn serving the sandbox, on a port of its own: the stores of another owner, which in real
-    life are other servers than the first owner's stores. Yields its site URL."""
+    life are other servers than the first owner's stores. `nice` > 0 stands in for those servers being other
+    machines: their CPU is not ours, so here they only take what our processes leave. Yields its site URL."""
     port = free_port()
     site = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115 - closed below
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "migrator.wsgi:application", "--bind",
-                            f"127.0.0.1:{port}", "--workers", "1", "--threads", "4", "--log-level", "warning"],
+    web = subprocess.Popen([*(["nice", "-n", str(nice)] if nice else []), sys.executable, "-m", "gunicorn",
+                            "migrator.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                            "--threads", "4", "--log-level", "warning"],
                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_for_site(site)
