@@ -18,7 +18,6 @@ app spent the quota) sets the bucket to wait for the window's end.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -39,6 +38,7 @@ from connectors.errors import AuthenticationError, ConfigError, ConnectorError, 
 from connectors.http import mask_url
 from connectors.ratelimit import RatePolicy, rate_limiter_for
 from connectors.sdk import StreamConnector
+from connectors.sdk.access import NOT_JSON, decode_body
 
 from . import mappers
 from .api import QUOTA_RESERVE, TOKEN_HELP, error_text
@@ -48,7 +48,6 @@ from .streams import STREAMS
 logger = logging.getLogger(__name__)
 
 E = EntityType
-_NOT_JSON = object()
 LANGUAGE_WARNING = (
     "BigCommerce's REST API holds one language per field: translations on the source are not migrated to this "
     "store, and this store's own translations are not read. Localized names and descriptions exist only on "
@@ -124,7 +123,7 @@ class BigCommerceConnector(StreamConnector):
         response = self.http.request(method, url, idempotent=idempotent, **kwargs)
         data = self._decode(response)
         if response.status_code < 300 or response.status_code in allow:
-            if data is _NOT_JSON:
+            if data is NOT_JSON:
                 raise self._no_api(response)
             return data, response
         raise self._error(response, data)
@@ -151,14 +150,7 @@ class BigCommerceConnector(StreamConnector):
 
     @staticmethod
     def _decode(response: requests.Response) -> Any:
-        # by hand with surrogateescape: one record holding invalid UTF-8 must not break its page
-        text = response.content.decode("utf-8", "surrogateescape")
-        if not text.strip():
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return _NOT_JSON
+        return decode_body(response.content)
 
     def _no_api(self, response: requests.Response) -> ConfigError:
         url = mask_url(response.url or self.api_url())
@@ -169,7 +161,7 @@ class BigCommerceConnector(StreamConnector):
 
     def _error(self, response: requests.Response, data: Any) -> ConnectorError:
         status, url = response.status_code, mask_url(response.url or self.api_url())
-        message = error_text(data) if data is not _NOT_JSON else response.text[:200]
+        message = error_text(data) if data is not NOT_JSON else response.text[:200]
         if status == 401:
             return AuthenticationError(
                 f"BigCommerce refused the access token at {url} (HTTP 401: {message or 'no reason'}). Check that it "
@@ -179,7 +171,7 @@ class BigCommerceConnector(StreamConnector):
                 f"BigCommerce refused the request at {url} (HTTP 403: {message}). The store hash may not be this "
                 "token's store, or the API account lacks a scope: give it modify on Products, Customers, Orders, "
                 "Marketing, Content and Information & settings.", url=url, status=status)
-        if status == 404 and (data is _NOT_JSON or "route" in message.lower()):
+        if status == 404 and (data is NOT_JSON or "route" in message.lower()):
             return self._no_api(response)
         if status >= 500:
             return TransientError(f"BigCommerce failed at {url}: HTTP {status} {message}".strip(), url=url,

@@ -15,7 +15,6 @@ creating/updating objects": a view without a value of its own answers the admin 
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -27,6 +26,7 @@ from connectors.entities import EntityType, OrderStatus
 from connectors.errors import AuthenticationError, ConfigError, ConnectorError, TransientError
 from connectors.http import mask_url
 from connectors.sdk import StreamConnector
+from connectors.sdk.access import NOT_JSON, decode_body
 
 from . import api
 from .guide import GUIDE
@@ -34,7 +34,6 @@ from .streams import STREAMS
 
 logger = logging.getLogger(__name__)
 E = EntityType
-_NOT_JSON = object()
 INTEGRATION_PATH = "System → Extensions → Integrations"
 # The ACL resource each readable entity needs (Magento's webapi.xml), to say what to grant when one is missing.
 ACL_LABELS = {
@@ -162,31 +161,24 @@ class Magento2Connector(StreamConnector):
             kwargs["json"] = body
         response = self.http.request(method, url, idempotent=idempotent, **kwargs)
         data = self._decode(response)
-        if (response.status_code < 300 or response.status_code in allow) and data is not _NOT_JSON:
+        if (response.status_code < 300 or response.status_code in allow) and data is not NOT_JSON:
             return data, response
         raise self._error(response, data, path, code or self.store_code)
 
     @staticmethod
     def _decode(response: requests.Response) -> Any:
-        # surrogateescape: one record holding invalid UTF-8 must not break its page (entities.py then rejects it)
-        text = response.content.decode("utf-8", "surrogateescape")
-        if not text.strip():
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return _NOT_JSON
+        return decode_body(response.content)
 
     def _error(self, response: requests.Response, data: Any, path: str, code: str) -> ConnectorError:
         status = response.status_code
         url = mask_url(response.url or self.rest_url(code) + path)
-        message = api.magento_message(data) if data is not _NOT_JSON else ""
+        message = api.magento_message(data) if data is not NOT_JSON else ""
         if status == 401:
             resource = api.missing_resource(data)
             return AuthenticationError(
                 f"Magento refused the request to {url} (HTTP 401: {message or 'not authorized'}).",
                 url=url, status=status, detail=resource)
-        if data is _NOT_JSON:
+        if data is NOT_JSON:
             if status >= 500 or status == 429:
                 return TransientError(f"Magento failed at {url}: HTTP {status} (not a JSON answer).", url=url,
                                       status=status)

@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from connectors.entities import EntityType, excerpt, validate_entity
 from connectors.errors import RecordError
 from connectors.sdk import access
+from connectors.sdk.access import money, money_or_zero  # noqa: F401 - re-exported to the streams
 
 from .api import EXTRA_KEY, parse_date
 
@@ -43,23 +44,6 @@ TRANSLATED_CATEGORY = {"name": "name", "description": "description", "slug": "ur
 
 
 # --- scalar helpers ------------------------------------------------------------------------------------------
-def money(value: Any, field: str = "amount") -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{field}: {value!r} is not an amount")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{field}: {value!r} is not an amount") from None
-    if not amount.is_finite():
-        raise ValueError(f"{field}: {value!r} is not an amount")
-    return amount
-
-
-def money_or_zero(value: Any, field: str = "amount") -> Decimal:
-    amount = money(value, field)
-    return amount if amount is not None else Decimal("0")
 
 
 def whole(value: Any, field: str) -> int | None:

@@ -9,9 +9,53 @@ into the record's `RecordError`. GraphQL connections (`{items}`, `{nodes}`, `{ed
 """
 from __future__ import annotations
 
+import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 EMPTY = (None, "")
+
+
+class _NotJson:
+    def __repr__(self) -> str:
+        return "<not JSON>"
+
+
+NOT_JSON = _NotJson()  # what `decode_body` answers for a body that is not JSON (an HTML error page, say)
+
+
+def decode_body(content: bytes) -> Any:
+    """A response body as JSON; None when blank, NOT_JSON when it is not JSON. Decoded by hand with
+    surrogateescape: one record holding invalid UTF-8 must not break its page (entities.py then rejects that
+    record's strings, which turns it into a RecordError)."""
+    text = content.decode("utf-8", "surrogateescape")
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return NOT_JSON
+
+
+def money(value: Any, field: str = "amount") -> Decimal | None:
+    """A money value as REST platforms send it (string, number, "" or null) as a Decimal; None when blank.
+    Anything else (true, "abc", "NaN") is a ValueError naming the field."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{field}: {value!r} is not an amount")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{field}: {value!r} is not an amount") from None
+    if not amount.is_finite():
+        raise ValueError(f"{field}: {value!r} is not an amount")
+    return amount
+
+
+def money_or_zero(value: Any, field: str = "amount") -> Decimal:
+    amount = money(value, field)
+    return amount if amount is not None else Decimal("0")
 
 
 def text(data: dict[str, Any], key: str) -> str:

@@ -11,7 +11,6 @@ Paging and checkpoints: see streams/base.py.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, ClassVar
 
@@ -22,6 +21,7 @@ from connectors.entities import EntityType, OrderStatus
 from connectors.errors import AuthenticationError, ConfigError, ConnectorError, TransientError
 from connectors.http import mask_url
 from connectors.sdk import StreamConnector
+from connectors.sdk.access import NOT_JSON, decode_body
 
 from . import mappers  # noqa: F401 - re-exported: connectors.woocommerce.connector.mappers
 from .api import API_PATH, BATCH_LIMIT, MAX_PER_PAGE, ORDER_SCAN_LIMIT  # noqa: F401 - re-exported
@@ -106,22 +106,14 @@ class WooCommerceConnector(StreamConnector):
             kwargs["json"] = body
         response = self.http.request(method, url, idempotent=idempotent, **kwargs)
         data = self._decode(response)
-        no_route = data is _NOT_JSON or (isinstance(data, dict) and data.get("code") == "rest_no_route")
+        no_route = data is NOT_JSON or (isinstance(data, dict) and data.get("code") == "rest_no_route")
         if (response.status_code < 300 or response.status_code in allow) and not no_route:
             return data, response
         raise self._error(response, data, path)
 
     @staticmethod
     def _decode(response: requests.Response) -> Any:
-        # Decoded by hand with surrogateescape: one record holding invalid UTF-8 must not break the page;
-        # entities.py then rejects that record's strings, which turns it into a RecordError.
-        text = response.content.decode("utf-8", "surrogateescape")
-        if not text.strip():
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return _NOT_JSON
+        return decode_body(response.content)
 
     def _url_of(self, response: requests.Response) -> str:
         return mask_url(response.url or self.api_url)
@@ -154,8 +146,8 @@ class WooCommerceConnector(StreamConnector):
             return AuthenticationError(
                 f"WooCommerce refused the consumer key at {url} (HTTP {status}: {message or code or 'no reason'}). "
                 f"{hint} in WooCommerce → Settings → Advanced → REST API.", url=url, status=status, detail=code)
-        if data is _NOT_JSON or code == "rest_no_route":
-            if path.startswith(RESOURCES[E.MANUFACTURER]) and data is not _NOT_JSON:
+        if data is NOT_JSON or code == "rest_no_route":
+            if path.startswith(RESOURCES[E.MANUFACTURER]) and data is not NOT_JSON:
                 return ConfigError(
                     f"This store has no product brands API ({url}); brands are core from WooCommerce 9.6. "
                     "Update WooCommerce or leave manufacturers out.", url=url, status=status)
@@ -274,14 +266,6 @@ class WooCommerceConnector(StreamConnector):
             if (page >= total_pages) if total_pages is not None else len(batch) < MAX_PER_PAGE:
                 return out
             page += 1
-
-
-class _NotJson:
-    def __repr__(self) -> str:
-        return "<not JSON>"
-
-
-_NOT_JSON = _NotJson()
 
 
 def _languages_of(status: dict[str, Any]) -> tuple[str, list[str]]:

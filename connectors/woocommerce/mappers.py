@@ -38,6 +38,7 @@ from connectors.entities import (
 )
 from connectors.errors import RecordError
 from connectors.sdk import access
+from connectors.sdk.access import money, money_or_zero  # noqa: F401 - re-exported to the streams
 
 from . import payments
 
@@ -70,24 +71,6 @@ _ADDRESS_FIELDS = (("first_name", "first_name"), ("last_name", "last_name"), ("c
 
 
 # --- scalar helpers ------------------------------------------------------------------------------
-def money(value: Any, field: str = "amount") -> Decimal | None:
-    """A WC money value (string, number, "" or null) as a Decimal, or None when blank."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{field}: {value!r} is not an amount")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{field}: {value!r} is not an amount") from None
-    if not amount.is_finite():
-        raise ValueError(f"{field}: {value!r} is not an amount")
-    return amount
-
-
-def money_or_zero(value: Any, field: str = "amount") -> Decimal:
-    amount = money(value, field)
-    return amount if amount is not None else Decimal("0")
 
 
 def money_str(amount: Decimal | None) -> str:
