@@ -53,5 +53,5 @@ def test_landing_page_lists_the_platforms_of_the_registry_only(client):
     for cls in all_connectors().values():
         assert cls.label in html
     for planned in ("Magento", "PrestaShop", "CSV"):
-        if not any(cls.label == planned for cls in all_connectors().values()):
+        if not any(planned in cls.label for cls in all_connectors().values()):
             assert planned not in html
