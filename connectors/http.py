@@ -208,6 +208,9 @@ class HttpClient:
         self.allow_private = allow_private
         self.stats = HttpStats()
         self.session = requests.Session()
+        # requests looks up proxy variables and ~/.netrc on every request (~0.4 ms of CPU each); a store's
+        # credentials never come from .netrc, so the environment is read per request only where a proxy is set.
+        self.session.trust_env = bool(requests.utils.getproxies())
         self.session.headers["User-Agent"] = user_agent
         self.pooled = bool(pool_key)
         if pool_key:

@@ -106,3 +106,31 @@ def test_a_forked_child_starts_without_the_parents_connections(server):
     assert KeepAlive.connections == 2
     step(server, "store:1", calls=1)  # the parent's connection is still its own
     assert KeepAlive.connections == 2
+
+
+class Recorder(KeepAlive):
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self):  # noqa: N802
+        type(self).seen.append((self.path, self.headers.get("Authorization", "")))
+        super().do_GET()
+
+
+def test_no_netrc_credential_reaches_a_store_and_a_configured_proxy_still_carries_requests(tmp_path, monkeypatch):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    Recorder.seen = []
+    port = httpd.server_address[1]
+    (tmp_path / ".netrc").write_text("machine 127.0.0.1 login someone password secret-of-another-tool\n")
+    monkeypatch.setenv("NETRC", str(tmp_path / ".netrc"))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        HttpClient().request("GET", f"http://127.0.0.1:{port}/direct")
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")  # the proxy gets the absolute URL
+        monkeypatch.setenv("NO_PROXY", "")
+        HttpClient().request("GET", "http://store.example.test/through-proxy")
+    finally:
+        httpd.shutdown()
+    assert Recorder.seen[0] == ("/direct", "")
+    assert Recorder.seen[1][0] == "http://store.example.test/through-proxy"
