@@ -212,8 +212,13 @@ def bulk_operation_cancel(ctx: Ctx, id):
     if record.status in ("COMPLETED", "FAILED", "CANCELED", "EXPIRED"):
         return {"bulkOperation": render.bulk_operation(ctx, record), "userErrors": [user_error(
             None, f"A bulk operation cannot be canceled when it is {record.status.lower()}", "INVALID")]}
-    # Shopify answers CANCELING; the operation is CANCELED at its next read (bulk_run.advance).
-    SandboxRecord.objects.filter(pk=record.pk, status__in=bulk_run.ACTIVE).update(
-        status="CANCELING", data={**record.data, "leasedUntil": None}, date_modified_gmt=bulk_run.stamp())
+    # Shopify answers CANCELING; the operation is CANCELED at its next read (bulk_run.advance). The row is
+    # locked first: lines running at this moment commit their progress before it, and it is not overwritten.
+    with transaction.atomic():
+        locked = SandboxRecord.objects.select_for_update().filter(pk=record.pk, status__in=bulk_run.ACTIVE).first()
+        if locked is not None:
+            locked.status, locked.data = "CANCELING", {**locked.data, "leasedUntil": None}
+            locked.date_modified_gmt = bulk_run.stamp()
+            locked.save(update_fields=["status", "data", "date_modified_gmt"])
     record.refresh_from_db()
     return {"bulkOperation": render.bulk_operation(ctx, record, status="CANCELING"), "userErrors": []}
