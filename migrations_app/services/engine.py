@@ -52,6 +52,7 @@ from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, IdMapState, MigrationStat
 from ..models import ChangeRecord, EntityProgress, IdMap, MigrationRun, RecordError, StoreMigration
 from . import queue
 from .connections import connector_for
+from .idmap import DoneRow, idmap_mark_done
 from .mappings import status_map
 from .notify import run_notify_owner
 from .pricing import run_charge
@@ -1141,16 +1142,12 @@ def _commit_page(ctx: StepContext, progress: EntityProgress, page: Page, out: Pa
         written = [(item, transformed, result) for (item, transformed), result in out.results if result.ok]
         refused = [item.source_id for (item, _), result in out.results if not result.ok]
         if written:
-            rows = IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity),
-                                        source_id__in=[item.source_id for item, _, _ in written])
-            pks = dict(rows.values_list("source_id", "pk"))
-            IdMap.objects.bulk_update(
-                [IdMap(pk=pks[item.source_id], state=IdMapState.DONE, target_id=str(result.target_id),
-                       fields_hash=_hash(transformed), synced=baseline(ctx.entity, transformed, catalog),
-                       run=ctx.run, updated_at=now)  # the last whole write (a smart update's patch does not move it)
-                 for item, transformed, result in written if item.source_id in pks],
-                ["state", "target_id", "fields_hash", "synced", "run", "updated_at"],
-            )
+            idmap_mark_done(  # the last whole write (a smart update's patch does not move updated_at)
+                organization_id=ctx.run.organization_id, migration_id=migration_id, entity=str(ctx.entity),
+                run_id=ctx.run.pk, now=now,
+                rows=[DoneRow(source_id=item.source_id, target_id=str(result.target_id),
+                              fields_hash=_hash(transformed), synced=baseline(ctx.entity, transformed, catalog))
+                      for item, transformed, result in written])
             _save_children(ctx, {k: v for _, _, result in written for k, v in (result.children or {}).items()})
         if refused:
             IdMap.objects.filter(migration_id=migration_id, entity=str(ctx.entity), source_id__in=refused,
