@@ -240,3 +240,46 @@ def _pages(stream: ShopifyStream, bulk_plan: BulkPlan, operation: str, response:
     if ready is not None:
         yield ready
     yield Page(items=items, errors=errors, next_checkpoint=None)
+
+
+def query_nodes(connector: ShopifyConnector, entity: Any, bulk_plan: BulkPlan, *, wait_seconds: float
+                ) -> list[dict[str, Any]] | None:
+    """Every node of `bulk_plan` by one bulk query, for a whole-store scan (the check after a run): the
+    operation costs a few points where a paginated scan of a large entity drains the bucket many times over.
+    None when Shopify does not run it, it does not end well within `wait_seconds`, or a line of its file
+    cannot be read: the caller then scans by pages, so a scan is never silently short."""
+    operation = _start(connector, entity, bulk_plan)
+    if operation is None:
+        return None
+    deadline = time.monotonic() + wait_seconds
+    waiting = _wait(connector, operation, 0, 0)
+    try:
+        while True:
+            next(waiting)
+            if time.monotonic() > deadline:
+                logger.info("Shopify %s: bulk scan %s still running after %.0f s; paginated scan", entity,
+                            operation, wait_seconds)
+                return None
+    except StopIteration as ended:
+        status = ended.value or {}
+    if status.get("status") != "COMPLETED":
+        logger.warning("Shopify %s: bulk scan %s ended %s (%s); paginated scan", entity, operation,
+                       status.get("status"), status.get("errorCode"))
+        return None
+    if not status.get("url"):  # nothing matched: Shopify gives no file
+        return []
+    response, _ = _download(connector, status["url"], 0)
+    try:
+        if response.status_code >= 400:
+            logger.warning("Shopify %s: the file of bulk scan %s is gone (HTTP %s); paginated scan", entity,
+                           operation, response.status_code)
+            return None
+        nodes = []
+        for line in records(bulk_plan, _lines(response)):
+            if line.problem or line.node is None:
+                logger.warning("Shopify %s: bulk scan %s: %s; paginated scan", entity, operation, line.problem)
+                return None
+            nodes.append(line.node)
+        return nodes
+    finally:
+        response.close()

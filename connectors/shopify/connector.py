@@ -95,6 +95,10 @@ class ShopifyConnector(StreamConnector):
     # record has one costs a point per record and locale. Above this many records `scan` does not ask
     # (ScannedRecord.translations is None) and the check says the per-language figure is not available.
     scan_translations_max: ClassVar[int] = 2000
+    # A check's scan of an entity that would cost more points by pages than a Standard bucket holds is one
+    # bulk query (bulk_read.query_nodes), waited for at most `scan_bulk_wait` seconds before paging instead.
+    scan_bulk_points: ClassVar[int] = 2000
+    scan_bulk_wait: ClassVar[float] = 120.0
 
     color = "#5e8e3e"
     # orderCreate takes one discount for the whole order and spreads it over the lines itself.

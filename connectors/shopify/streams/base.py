@@ -22,8 +22,9 @@ Writing: one create mutation per record (`create_mutation`), many per request un
 the digests of the content Shopify holds) and, with the `create_redirects` option, a redirect from the
 record's address on the source store (`redirect_prefix`). Deletes are one mutation per record, 50 a request.
 
-Check after a run (`scan`): paginated queries of ids and natural keys only (`scan_selection`, about 1 point a
-customer or order, 6 a product); for translatable resources `translations(locale:)` per published locale
+Check after a run (`scan`): ids and natural keys only (`scan_selection`, about 1 point a customer or order, 6
+a product), by pages, or by one bulk query where pages would cost more than a bucket holds; for translatable
+resources `translations(locale:)` per published locale
 says which languages each record has [shopify.dev/docs/api/admin-graphql/latest/objects/Translation], unless
 the entity holds more than `scan_translations_max` records.
 """
@@ -335,30 +336,46 @@ class ShopifyStream(Stream):
 
     def scan_nodes(self) -> Iterator[tuple[str, dict[str, Any], str, tuple[str, ...] | None]]:
         """(id, node, language, translations) of every record, read with the lean `scan_selection`."""
-        field = self.list_field
         selection, per_node = self.scan_selection
         locales = self.locales()
         language = self.connector.primary_locale if self.translation_keys else ""
-        ask = bool(locales) and (not self.count_field or self.count() <= self.connector.scan_translations_max)
+        count = self.count() if self.count_field else None
+        ask = bool(locales) and (count is None or count <= self.connector.scan_translations_max)
         if ask:
             selection = f"{selection} {translations_selection(locales)}"
             per_node += len(locales)
+        for node in self.scan_all(selection, per_node, count):
+            record_id = legacy(node.get("id"))
+            if not record_id:
+                continue
+            translations: tuple[str, ...] | None = None
+            if ask:
+                translations = tuple(loc for loc in locales if node.get(f"tr_{loc.replace('-', '_')}"))
+            elif not locales:
+                translations = ()
+            yield record_id, node, language, translations
+
+    def scan_all(self, selection: str, per_node: int, count: int | None) -> Iterator[dict[str, Any]]:
+        """Every node with `selection`: by one bulk query when paging would cost more points than
+        `scan_bulk_points` (a Standard plan's bucket), else (or when the bulk query does not serve) by pages."""
+        field = self.list_field
+        if count is not None and count * per_node > self.connector.scan_bulk_points:
+            try:
+                plan = bulk.plan(field, "sortKey: ID", selection)
+            except bulk.OverLimits:
+                plan = None
+            nodes = plan and bulk_read.query_nodes(self.connector, self.entity, plan,
+                                                   wait_seconds=self.connector.scan_bulk_wait)
+            if nodes is not None:
+                yield from nodes
+                return
         first = max(1, min(250, int((REQUEST_BUDGET - 2) // per_node)))
         document = f"""query($first: Int!, $after: String) {{ {field}(first: $first, after: $after, sortKey: ID) {{
           pageInfo {{ hasNextPage endCursor }} nodes {{ {selection} }} }} }}"""
         after = None
         while True:
             connection = self._graphql(document, {"first": first, "after": after}, cost=2 + first * per_node)[field]
-            for node in connection["nodes"]:
-                record_id = legacy(node.get("id"))
-                if not record_id:
-                    continue
-                translations: tuple[str, ...] | None = None
-                if ask:
-                    translations = tuple(loc for loc in locales if node.get(f"tr_{loc.replace('-', '_')}"))
-                elif not locales:
-                    translations = ()
-                yield record_id, node, language, translations
+            yield from connection["nodes"]
             info = connection["pageInfo"]
             after = info["endCursor"]
             if not info["hasNextPage"] or not after:
