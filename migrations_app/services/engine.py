@@ -50,7 +50,7 @@ from connectors.errors import RecordError as ConnectorRecordError
 
 from ..enums import ACTIVE_RUN_STATUSES, EntityStatus, IdMapState, MigrationState, RunKind, RunStatus
 from ..models import ChangeRecord, EntityProgress, IdMap, MigrationRun, RecordError, StoreMigration
-from . import queue
+from . import priority, queue
 from .connections import connector_for
 from .idmap import DoneRow, idmap_mark_done
 from .mappings import status_map
@@ -152,11 +152,14 @@ def run_finalize(*, run_id) -> None:
     if plan.preview:
         verification = {"preview": True}  # nothing was written: there is nothing to check
     else:
+        if queue.is_interactive(run.kind):
+            priority.interactive_mark(run.pk)
         try:
             with Heartbeat(run_id=run.pk):  # a long verification is not a dead worker
                 verification = run_verify(run=run)
         except ConnectorError as exc:
             verification = {"error": f"Verification could not finish: {exc}"}
+    priority.interactive_done(run.pk)
     had_errors = RecordError.objects.filter(run=run).exists()
     status = RunStatus.COMPLETED_WITH_ERRORS if had_errors else RunStatus.COMPLETED
     now = _now()
@@ -578,6 +581,9 @@ def _step(ctx: StepContext) -> str:
     ctx.bulk, ctx.progress, ctx.deadline = _writes_in_bulk(ctx, progress, only), progress, deadline
     if ctx.bulk:  # pages as large as one bulk operation takes, as far as the source reads them
         page_size = min(caps.bulk_sizes[entity], ctx.source.capabilities.page_size)
+    interactive = queue.is_interactive(run.kind)
+    if interactive:
+        priority.interactive_mark(run.pk)
     read_from = _read_checkpoint(progress.checkpoint)
     if only is not None:
         pages = _read_only(ctx, only, checkpoint=read_from, page_size=page_size)
@@ -606,6 +612,10 @@ def _step(ctx: StepContext) -> str:
         if _cancel_requested(run.pk):
             _release(run.pk, entity, ctx.owner)
             return "cancelled"
+        if interactive:
+            priority.interactive_mark(run.pk)
+        else:
+            priority.step_aside()  # while another owner's demo works (fair sharing)
         if time.monotonic() > deadline or pages_done >= settings.MIGRATOR_BATCH_PAGES:
             with transaction.atomic():
                 _release(run.pk, entity, ctx.owner)

@@ -243,6 +243,10 @@ MIGRATOR_BATCH_PAGES = env.int("MIGRATOR_BATCH_PAGES", default=20)
 # a step over the cap waits MIGRATOR_ORG_DEFER_SECONDS and asks again. 0 = no cap.
 MIGRATOR_ORG_MAX_STEPS = env.int("MIGRATOR_ORG_MAX_STEPS", default=2)
 MIGRATOR_ORG_DEFER_SECONDS = env.float("MIGRATOR_ORG_DEFER_SECONDS", default=2.0)
+# Long runs step aside between two pages while an interactive run younger than the window works, at most
+# MIGRATOR_YIELD_SECONDS per page (services/priority.py). 0 = never.
+MIGRATOR_YIELD_SECONDS = env.float("MIGRATOR_YIELD_SECONDS", default=10.0)
+MIGRATOR_YIELD_WINDOW_SECONDS = env.float("MIGRATOR_YIELD_WINDOW_SECONDS", default=120.0)
 # Recovery (docs/runs.md, "Recovery"): a step's lease on its entity lasts MIGRATOR_LEASE_SECONDS past the
 # holder's last heartbeat, renewed every MIGRATOR_LEASE_RENEW_SECONDS by a thread of the worker process while
 # the step works; the reaper (every MIGRATOR_REAPER_INTERVAL_SECONDS) queues the entity again once it lapsed

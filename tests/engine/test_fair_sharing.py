@@ -85,3 +85,30 @@ def test_fair_sharing_lanes_interactive_runs_get_their_own_queue(kind):
     expected = "interactive" if kind in ("demo", "smart_update") else "celery"
     assert lanes.queue_for(kind) == expected
     assert lanes.is_interactive(kind) == (expected == "interactive")
+
+
+def test_a_long_runs_step_steps_aside_between_pages_while_a_demo_works(db, queue, owner, settings, monkeypatch):
+    from migrations_app.services import priority
+
+    settings.MIGRATOR_ORG_MAX_STEPS = 0
+    settings.MIGRATOR_BATCH_PAGES = 100
+    long_run = _queued_step(owner, queue, "long")
+    demo = _queued_step(owner, queue, "demo", kind="demo")
+    pages = []
+    monkeypatch.setattr(engine, "_commit_page", lambda ctx, progress, page, out, real=engine._commit_page: (
+        pages.append((str(ctx.run.pk), priority.waiting_for())), real(ctx, progress, page, out))[1])
+    naps = []
+
+    def nap(seconds):  # the demo's next page comes while the long run waits; then the demo ends
+        naps.append(seconds)
+        if len(naps) == 3:
+            engine.entity_step(run_id=demo.pk, entity="customers")
+            priority.interactive_done(demo.pk)
+
+    monkeypatch.setattr(priority.time, "sleep", nap)
+    priority.interactive_mark(demo.pk)
+    engine.entity_step(run_id=long_run.pk, entity="customers")
+
+    assert len(naps) == 3  # waited while the demo was marked, went on once it was done
+    assert [run for run, _ in pages if run == str(demo.pk)]  # the demo worked meanwhile
+    assert priority.waiting_for() == 0
