@@ -119,7 +119,7 @@ class WooCommerceProductStream(WooCommerceTranslatableStream):
 
     def after_create(self, target_id: str, item: Canonical, result: WriteResult) -> None:
         if isinstance(item, Product) and item.type == "variable" and item.variants:
-            result.children = self.write_variations(target_id, item, warnings=result.warnings)
+            result.children = self.write_variations(target_id, item, warnings=result.warnings, fresh=True)
         super().after_create(target_id, item, result)
 
     def patched_elsewhere(self, item: Canonical, name: str) -> bool:
@@ -151,15 +151,16 @@ class WooCommerceProductStream(WooCommerceTranslatableStream):
         return dict(self._tag_cache)
 
     def write_variations(self, product_id: str, item: Product, fields: list[str] | None = None,
-                         warnings: list[str] | None = None) -> dict[str, str]:
+                         warnings: list[str] | None = None, fresh: bool = False) -> dict[str, str]:
         """Create (or update, matched by SKU, else by attribute options) the variations of a variable product;
         source -> target ids. A whole write (`fields` None) also deletes the target's variations the source no
         longer has, so the product ends as the source's. With `fields`, only matched variations are updated,
-        and only with the WC keys of those fields."""
+        and only with the WC keys of those fields. `fresh`: the product was created by this very request, so
+        it has no variations to list yet."""
         by_sku: dict[str, Any] = {}
         by_options: dict[tuple, Any] = {}
         on_target = []
-        for variation in self._all_pages(f"products/{product_id}/variations"):
+        for variation in () if fresh else self._all_pages(f"products/{product_id}/variations"):
             if not isinstance(variation, dict) or not variation.get("id"):
                 continue
             on_target.append(variation["id"])
