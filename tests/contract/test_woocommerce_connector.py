@@ -350,6 +350,64 @@ def test_delete_removes_records_for_good(woo_store_factory):
     assert all(r.ok for r in connector.delete(E.PRODUCT, product_ids[:1]))  # already gone: still fine
 
 
+def _write_categories(target: WooCommerceConnector, categories: list, maps: dict[str, dict[str, str]]) -> None:
+    """Parents first, as the engine's deferred references end up."""
+    pending = list(categories)
+    while pending:
+        ready = [c for c in pending if not c.parent_id or c.parent_id in maps["categories"]]
+        for item, result in zip(ready, target.create(E.CATEGORY, [rewrite(c, maps) for c in ready]), strict=True):
+            assert result.ok, result.error
+            maps["categories"][item.source_id] = result.target_id
+        pending = [c for c in pending if c.source_id not in maps["categories"]]
+
+
+def _tree(connector: WooCommerceConnector, lang: str) -> dict[int, tuple[int, dict]]:
+    """{category id: (parent id, WPML translations)} of one language of a store, as its REST API lists it."""
+    data, _ = connector._call("GET", "products/categories", params={"lang": lang, "per_page": 100})
+    return {c["id"]: (c["parent"], c["translations"]) for c in data}
+
+
+def test_translated_categories_keep_their_tree(woo_store_factory):
+    """A category's French translation sits under the French translation of its parent, as on the source;
+    a parent given later (a reference resolved after its category was written) moves the translations too."""
+    source = connect(woo_store_factory("tree-src", products=2, languages=["en", "fr"], seed=10))
+    target = connect(woo_store_factory("tree-dst", products=0, customers=0, orders=0, languages=["en", "fr"],
+                                       seed=11))
+    source.check_connection(), target.check_connection()
+    categories, _, _ = read_all(source, E.CATEGORY)
+    nested = [c for c in categories if c.parent_id and "fr" in c.translations]
+    assert nested
+    maps: dict[str, dict[str, str]] = {"categories": {}}
+    _write_categories(target, categories, maps)
+
+    def french_parents(connector, ids):
+        english, french = _tree(connector, "en"), _tree(connector, "fr")
+        out = {}
+        for category_id in ids:
+            parent, links = english[int(category_id)]
+            translated = french[int(links["fr"])][0]
+            out[category_id] = (parent, translated, english[parent][1].get("fr") if parent else None)
+        return out
+
+    source_tree = french_parents(source, [c.source_id for c in nested])
+    assert all(fr_parent == parent_fr and fr_parent for _, fr_parent, parent_fr in source_tree.values())
+    target_tree = french_parents(target, [maps["categories"][c.source_id] for c in nested])
+    assert all(fr_parent == parent_fr and fr_parent for _, fr_parent, parent_fr in target_tree.values()), target_tree
+
+    # A parent resolved after the fact: written at the top level, then given its parent by an update.
+    child = nested[0]
+    renamed = {"name": "Loose", "slug": "loose", "seo": child.seo.model_copy(update={"url_key": "loose"}),
+               "translations": {"fr": {**child.translations["fr"], "name": "Libre", "slug": "libre"}}}
+    [loose] = target.create(E.CATEGORY, [rewrite(child.model_copy(update={**renamed, "parent_id": None}), maps)])
+    assert loose.ok and not loose.warnings, (loose.error, loose.warnings)
+    assert _tree(target, "fr")[int(_tree(target, "en")[int(loose.target_id)][1]["fr"])][0] == 0
+    moved = rewrite(child.model_copy(update=renamed), maps)
+    assert target.update(E.CATEGORY, loose.target_id, moved, fields=["parent_id"]).ok
+    parent, links = _tree(target, "en")[int(loose.target_id)]
+    assert parent == int(maps["categories"][child.parent_id])
+    assert _tree(target, "fr")[int(links["fr"])][0] == int(_tree(target, "en")[parent][1]["fr"])
+
+
 def test_translations_round_trip(woo_store_factory):
     source = connect(woo_store_factory("i18n-src", products=3, languages=["en", "fr"], seed=10))
     target = connect(woo_store_factory("i18n-dst", products=0, customers=0, orders=0, languages=["en", "fr"],
@@ -367,12 +425,7 @@ def test_translations_round_trip(woo_store_factory):
         for item, result in zip(read_all(source, entity)[0],
                                 target.create(entity, read_all(source, entity)[0]), strict=True):
             maps[str(entity)][item.source_id] = result.target_id
-    pending = list(categories)
-    while pending:
-        ready = [c for c in pending if not c.parent_id or c.parent_id in maps["categories"]]
-        for item, result in zip(ready, target.create(E.CATEGORY, [rewrite(c, maps) for c in ready]), strict=True):
-            maps["categories"][item.source_id] = result.target_id
-        pending = [c for c in pending if c.source_id not in maps["categories"]]
+    _write_categories(target, categories, maps)
     maps["products"] = {}
     results = target.create(E.PRODUCT, [rewrite(p, maps) for p in products])
     assert all(r.ok for r in results)
