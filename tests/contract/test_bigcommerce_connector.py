@@ -182,6 +182,25 @@ def test_bigcommerce_writes_every_entity_and_finds_it_again_by_natural_key(bigco
         assert connector.find_by_natural_keys(entity, [key, "missing-key"]) == {key: ids[entity].target_id}, entity
 
 
+def test_a_product_renamed_for_a_unique_name_is_written_again_under_that_name(bigcommerce_store_factory):
+    """Names are unique on BigCommerce: a second "Hammer" is created as "Hammer (HAM-2)" with a warning; a rerun
+    writing the whole product again keeps that name instead of failing on the original one (no new warning), and
+    a smart update of the name says what it wrote."""
+    connector = connect(bigcommerce_store_factory("bc-names"))
+    first, second = (Product(source_id=f"p{n}", name="Hammer", sku=sku, slug=f"hammer-{n}", price=Decimal("9.5"))
+                     for n, sku in ((1, "HAM"), (2, "HAM-2")))
+    made = connector.create(E.PRODUCT, [first, second])
+    assert [r.ok for r in made] == [True, True] and not made[0].warnings
+    assert "created as 'Hammer (HAM-2)'" in made[1].warnings[0]
+    again = connector.update(E.PRODUCT, made[1].target_id, second.model_copy(update={"price": Decimal("11")}))
+    assert again.ok and not again.warnings, (again.error, again.warnings)
+    copy = connector.get(E.PRODUCT, made[1].target_id)
+    assert (copy.name, copy.price) == ("Hammer (HAM-2)", Decimal("11"))
+    named = connector.update(E.PRODUCT, made[1].target_id, second, fields=["name"])
+    assert named.ok and "written as 'Hammer (HAM-2)'" in named.warnings[0]
+    assert connector.get(E.PRODUCT, made[0].target_id).name == "Hammer"
+
+
 def test_bigcommerce_smart_update_patches_variant_stock_order_status_and_tracking(bigcommerce_store_factory):
     store = bigcommerce_store_factory("bc-patch")
     connector = connect(store)

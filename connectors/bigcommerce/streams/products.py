@@ -5,6 +5,7 @@ options, to its variants (matched by SKU) in the same PUT."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from connectors.base import WriteResult
@@ -107,25 +108,42 @@ class BigCommerceProductStream(RedirectingStream):
     # --- writing ------------------------------------------------------------------------------------------
     def create_one(self, item: Canonical, body: dict[str, Any]) -> WriteResult:
         """A duplicate name (409) is made unique with the SKU, a taken custom URL is given up; both warned."""
-        result, data = self._post(item, body)
-        warnings = []
+        answer: dict[str, Any] = {}
+
+        def post(sent: dict[str, Any]) -> WriteResult:
+            result, answer["data"] = self._post(item, sent)
+            return result
+
+        result = self._unique(item, body, post, "created")
+        data = answer["data"]
+        if result.ok and isinstance(item, Product):
+            result.children = self._variant_ids(item, data.get("variants") or [])
+        return result
+
+    @staticmethod
+    def _unique(item: Canonical, body: dict[str, Any], send: Callable[[dict[str, Any]], WriteResult],
+                done: str | None) -> WriteResult:
+        """Send `body`; a duplicate name (409) is made unique with the SKU, a taken custom URL is given up, and
+        the body is sent again, with a warning for each (`done`: how the name was written; None: the name's warning
+        was given when the product was created). A rerun's update meets the same names as the create did, so
+        it writes the same unique name instead of failing on the original one."""
+        result, warnings = send(body), []
         for _ in range(2):
             if result.ok or not result.error or "409" not in result.error:
                 break
-            if "name" in result.error.lower():
+            if "name" in result.error.lower() and "name" in body:
                 body = {**body, "name": f"{body['name']} ({item.sku or item.source_id})"}  # type: ignore[attr-defined]
-                warnings.append(f"Another product is called {item.name!r} on BigCommerce (names are unique there): "
-                                f"created as {body['name']!r}.")
+                if done:
+                    warnings.append(f"Another product is called {item.name!r} on BigCommerce (names are unique "
+                                    f"there): {done} as {body['name']!r}.")
             elif "custom url" in result.error.lower() and "custom_url" in body:
                 warnings.append(f"The URL {body['custom_url']['url']} is taken on BigCommerce: the product got one "
                                 "of its own.")
                 body = {k: v for k, v in body.items() if k != "custom_url"}
             else:
                 break
-            result, data = self._post(item, body)
+            result = send(body)
         result.warnings.extend(warnings if result.ok else [])
-        if result.ok and isinstance(item, Product):
-            result.children = self._variant_ids(item, data.get("variants") or [])
         return result
 
     def _post(self, item: Canonical, body: dict[str, Any]) -> tuple[WriteResult, dict[str, Any]]:
@@ -177,7 +195,9 @@ class BigCommerceProductStream(RedirectingStream):
                 patched.append({"id": int(ids[variant.source_id]), **{k: v for k, v in full.items() if k in keep}})
             if patched:
                 body["variants"] = patched
-        result = self.put(target_id, item, body)
+        # a whole record written again (a rerun) meets the names its create met; a chosen field is news
+        result = self._unique(item, body, lambda sent: self.put(target_id, item, sent),
+                              None if fields is None else "written")
         result.warnings.extend(warnings)
         return result
 
