@@ -108,26 +108,21 @@ class BigCommerceProductStream(RedirectingStream):
     # --- writing ------------------------------------------------------------------------------------------
     def create_one(self, item: Canonical, body: dict[str, Any]) -> WriteResult:
         """A duplicate name (409) is made unique with the SKU, a taken custom URL is given up; both warned."""
-        answer: dict[str, Any] = {}
-
-        def post(sent: dict[str, Any]) -> WriteResult:
-            result, answer["data"] = self._post(item, sent)
-            return result
-
-        result = self._unique(item, body, post, "created")
-        data = answer["data"]
+        result, data = self._unique(item, body, lambda sent: self._post(item, sent), "created")
         if result.ok and isinstance(item, Product):
             result.children = self._variant_ids(item, data.get("variants") or [])
         return result
 
     @staticmethod
-    def _unique(item: Canonical, body: dict[str, Any], send: Callable[[dict[str, Any]], WriteResult],
-                done: str | None) -> WriteResult:
-        """Send `body`; a duplicate name (409) is made unique with the SKU, a taken custom URL is given up, and
-        the body is sent again, with a warning for each (`done`: how the name was written; None: the name's warning
-        was given when the product was created). A rerun's update meets the same names as the create did, so
-        it writes the same unique name instead of failing on the original one."""
-        result, warnings = send(body), []
+    def _unique(item: Canonical, body: dict[str, Any],
+                send: Callable[[dict[str, Any]], tuple[WriteResult, dict[str, Any]]], done: str | None
+                ) -> tuple[WriteResult, dict[str, Any]]:
+        """Send `body`, answering the result and the store's record. A duplicate name (409) is made unique
+        with the SKU, a taken custom URL is given up, and the body is sent again, with a warning for each
+        (`done`: how the name was written; None: the name's warning was given when the product was created).
+        A rerun's update meets the same names as the create did, so it writes the same unique name instead of
+        failing on the original one."""
+        (result, data), warnings = send(body), []
         for _ in range(2):
             if result.ok or not result.error or "409" not in result.error:
                 break
@@ -142,9 +137,9 @@ class BigCommerceProductStream(RedirectingStream):
                 body = {k: v for k, v in body.items() if k != "custom_url"}
             else:
                 break
-            result = send(body)
+            result, data = send(body)
         result.warnings.extend(warnings if result.ok else [])
-        return result
+        return result, data
 
     def _post(self, item: Canonical, body: dict[str, Any]) -> tuple[WriteResult, dict[str, Any]]:
         data, response = self.call("POST", self.resource, body=body, allow=(400, 409, 413, 422))
@@ -196,8 +191,8 @@ class BigCommerceProductStream(RedirectingStream):
             if patched:
                 body["variants"] = patched
         # a whole record written again (a rerun) meets the names its create met; a chosen field is news
-        result = self._unique(item, body, lambda sent: self.put(target_id, item, sent),
-                              None if fields is None else "written")
+        result, _ = self._unique(item, body, lambda sent: (self.put(target_id, item, sent), {}),
+                                 None if fields is None else "written")
         result.warnings.extend(warnings)
         return result
 
