@@ -183,6 +183,37 @@ class IdMap(TenantModel):
         return f"{self.entity} {self.source_id} -> {self.target_id or '?'}"
 
 
+class ScannedRow(TenantModel):
+    """One record that the check after a run listed on the source or the target store (a
+    `connectors.base.ScannedRecord`). The check writes its scans here page by page and computes counts per
+    language, duplicates, orphans and missing records in SQL, so a worker's memory does not grow with the
+    stores; the rows are deleted when the check ends."""
+
+    run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="+")
+    side = models.CharField(max_length=6)  # "source" or "target"
+    entity = models.CharField(max_length=32)
+    record_id = models.CharField(max_length=191)
+    # The record's id when it is a number (the oldest record of a group of duplicates comes first).
+    id_number = models.BigIntegerField(null=True)
+    natural_key = models.TextField(blank=True)
+    # A hash (blake2b, 20 bytes) of the case-folded natural key ("" without one): what duplicates are
+    # grouped by (a key can be longer than an index entry may be).
+    key_hash = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=64, blank=True)
+    translation_of = models.CharField(max_length=191, null=True)
+    translations = models.JSONField(null=True)  # languages held inside the record; null: unknown
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "side", "entity", "record_id"], name="scanned_record_idx"),
+            models.Index(fields=["run", "side", "entity", "translation_of"], name="scanned_translation_idx"),
+            models.Index(fields=["run", "side", "entity", "language", "key_hash"], name="scanned_key_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.entity} {self.record_id}"
+
+
 class RecordError(TenantModel):
     run = models.ForeignKey(MigrationRun, on_delete=models.CASCADE, related_name="record_errors")
     entity = models.CharField(max_length=32)

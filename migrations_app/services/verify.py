@@ -2,16 +2,18 @@
 sample of records compared field by field; one verdict."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
-from connectors.base import ComparisonRules, Connector, ScannedRecord
+from connectors.base import ComparisonRules, Connector
 from connectors.entities import MODELS, Canonical, EntityType
-from connectors.errors import ConnectorError
 
 from ..enums import IdMapState, RunKind
 from ..models import IdMap, MigrationRun
@@ -19,6 +21,7 @@ from .connections import connector_for
 from .mappings import status_map as order_status_map
 from .runplan import RunPlan
 from .values import normalize, referenced_ids, references
+from .verify_scans import NOT_AVAILABLE, Scan, StoreScans, scans_drop
 
 STRICT = ComparisonRules()
 
@@ -180,7 +183,9 @@ def run_verify(*, run: MigrationRun, sample_size: int | None = None) -> dict[str
     demo = run.kind == RunKind.DEMO
     report: dict[str, Any] = {"entities": {}, "mismatches": 0, "sampled": 0, "problems": 0, "not_checked": [],
                               "verdict": VERDICT_OK}
-    source_scans, target_scans = _Scans(source), _Scans(target)
+    source_scans = StoreScans(source, run=run, side="source")
+    target_scans = StoreScans(target, run=run, side="target")
+    scans_drop(run=run)
     languages = _LanguageMap(
         mapping=RunPlan.from_run(run).languages(migration),
         target_default=str((migration.target_store.last_check_info or {}).get("default_language") or ""),
@@ -190,8 +195,7 @@ def run_verify(*, run: MigrationRun, sample_size: int | None = None) -> dict[str
     try:
         for progress in run.progress.order_by("position"):
             entity = EntityType(progress.entity)
-            id_rows = dict(IdMap.objects.filter(migration=migration, entity=entity, state=IdMapState.DONE)
-                           .values_list("source_id", "target_id"))
+            id_map = IdMap.objects.filter(migration=migration, entity=entity, state=IdMapState.DONE)
             sample = _sample_ids(migration.pk, entity, size)
             sources = {sid: source.get(entity, sid) for sid, _ in sample}
             wanted: dict[str, set[str]] = {}
@@ -224,21 +228,21 @@ def run_verify(*, run: MigrationRun, sample_size: int | None = None) -> dict[str
             entry: dict[str, Any] = {
                 "source_count": source_count,
                 "target_count": target_count,
-                "migrated": len(id_rows),
+                "migrated": id_map.count(),
                 "expected": progress.total,
                 "sample": records,
                 "not_checked": [],
             }
-            entry["count_check"] = _count_check(demo, source_count, target_count, len(id_rows))
+            entry["count_check"] = _count_check(demo, source_count, target_count, entry["migrated"])
             source_scan, source_why = source_scans.get(entity)
             target_scan, target_why = target_scans.get(entity)
             for side, why in (("source", source_why), ("target", target_why)):
                 if why:
                     entry["not_checked"].append({"figure": f"records on the {side} store", "why": why})
-            entry["languages"] = _languages_check(entry, source_scan, target_scan, languages, id_rows, demo=demo)
+            entry["languages"] = _languages_check(entry, source_scan, target_scan, languages, id_map, demo=demo)
             entry["duplicates"] = _duplicates(target, entity, target_scan)
-            entry["orphans"] = _orphans(target, entity, source_scan, target_scan, id_rows)
-            entry["missing_on_target"] = _missing_on_target(target, entity, target_scan, id_rows)
+            entry["orphans"] = _orphans(target, entity, source_scan, target_scan, id_map)
+            entry["missing_on_target"] = _missing_on_target(target, entity, target_scan, id_map)
             entry["missing_references"] = _missing_references(
                 target, entity, sample, sources, targets, ids, source_scans, target_scans,
                 migrated_entities=migrated_entities, demo=demo)
@@ -256,6 +260,7 @@ def run_verify(*, run: MigrationRun, sample_size: int | None = None) -> dict[str
     finally:
         source.http.close()
         target.http.close()
+        scans_drop(run=run)
     if report["problems"]:
         report["verdict"] = VERDICT_DIFFERENCES
     elif report["not_checked"]:
@@ -267,34 +272,6 @@ VERDICT_OK = "ok"
 VERDICT_DIFFERENCES = "differences found"
 VERDICT_NOT_CHECKED = "could not check"
 EXAMPLES = 5  # examples kept per finding; the counts are complete
-NOT_AVAILABLE = "not available on this platform"
-
-
-class _Scans:
-    """`Connector.scan` of each entity at most once per store, kept for the references of later entities."""
-
-    def __init__(self, connector: Connector):
-        self.connector = connector
-        self.done: dict[str, tuple[list[ScannedRecord] | None, str]] = {}
-
-    def get(self, entity: EntityType | str) -> tuple[list[ScannedRecord] | None, str]:
-        """(records, "") or (None, why they could not be listed)."""
-        entity = EntityType(entity)
-        if entity not in self.done:
-            try:
-                self.done[entity] = (list(self.connector.scan(entity)), "")
-            except NotImplementedError:
-                self.done[entity] = (None, f"{NOT_AVAILABLE} ({self.connector.label} cannot list "
-                                           f"{entity.label.lower()} for a check)")
-            except ConnectorError as exc:
-                self.done[entity] = (None, f"could not be listed: {exc.message}")
-        return self.done[entity]
-
-    def ids(self, entity: str) -> set[str] | None:
-        """Ids of an entity already listed on this store, or None (not listed: not checked against)."""
-        if entity not in self.done or self.done[entity][0] is None:
-            return None
-        return {r.record_id for r in self.done[entity][0]}
 
 
 @dataclass
@@ -325,46 +302,58 @@ def _count_check(demo: bool, source_count: int, target_count: int, migrated: int
             f"the target holds {target_count}, the source {source_count}"}
 
 
-def _per_language(records: list[ScannedRecord], *, original: str | None = None,
-                  translation=None, only: set[str] | None = None) -> tuple[Counter, bool]:
+def _per_language(scan: Scan, *, original: str | None = None, translation=None,
+                  only: Q | Exists | None = None) -> tuple[Counter, bool]:
     """Records per language (a record counts in its own language and in every language it holds a
-    translation for) and whether some record's in-record translations are unknown."""
+    translation for) and whether some record's in-record translations are unknown. `only`: a condition on
+    the scan's rows annotated with `key` (the id of a translation's original, else the record's own id)."""
     counts: Counter = Counter()
     unknown = False
-    for record in records:
-        if only is not None and (record.translation_of if record.is_translation else record.record_id) not in only:
-            continue
-        if record.is_translation:
-            language = translation(record.language) if translation else record.language
+    rows = scan.rows()
+    if only is not None:
+        rows = rows.annotate(key=Coalesce("translation_of", "record_id")).filter(only)
+    for language, translation_of, translations in rows.values_list(
+            "language", "translation_of", "translations").iterator(chunk_size=BATCH_READ):
+        if translation_of is not None:
+            language = translation(language) if translation else language
         else:
-            language = original if original is not None and record.language else record.language
+            language = original if original is not None and language else language
         if language:
             counts[language] += 1
-        if record.translations is None:
+        if translations is None:
             unknown = True
             continue
-        for code in record.translations:
+        for code in translations:
             mapped = translation(code) if translation else code
             if mapped:
                 counts[mapped] += 1
     return counts, unknown
 
 
-def _languages_check(entry: dict[str, Any], source_scan: list[ScannedRecord] | None,
-                     target_scan: list[ScannedRecord] | None, languages: _LanguageMap, id_rows: dict[str, str],
-                     *, demo: bool) -> dict[str, dict[str, Any]]:
+BATCH_READ = 5000  # scanned rows read per round trip
+
+
+def _languages_check(entry: dict[str, Any], source_scan: Scan | None, target_scan: Scan | None,
+                     languages: _LanguageMap, id_map: QuerySet[IdMap], *, demo: bool) -> dict[str, dict[str, Any]]:
     if not source_scan and not target_scan:
         return {}
-    target_originals = Counter(r.language for r in target_scan or [] if not r.is_translation and r.language)
-    default = languages.target_default or (target_originals.most_common(1)[0][0] if target_originals else "")
-    source_counts, source_unknown = _per_language(source_scan or [], original=default or None,
-                                                  translation=languages.translation)
+    target_originals = (target_scan.rows().filter(translation_of__isnull=True).exclude(language="")
+                        .values("language").annotate(n=Count("id")).order_by("-n", "language").first()
+                        if target_scan else None)
+    default = languages.target_default or (target_originals["language"] if target_originals else "")
+    source_counts, source_unknown = (_per_language(source_scan, original=default or None,
+                                                   translation=languages.translation)
+                                     if source_scan is not None else (Counter(), False))
     # What the run should have put on the target: a demo, the records of its id map; any other run, every
     # original with its translations (a translation whose original is gone from the source cannot migrate).
-    originals = set(id_rows) if demo else {r.record_id for r in source_scan or [] if not r.is_translation}
-    expected_counts, _ = _per_language(source_scan or [], original=default or None,
-                                       translation=languages.translation, only=originals)
-    target_counts, target_unknown = _per_language(target_scan or [])
+    if source_scan is None:
+        expected_counts = Counter()
+    else:
+        originals = (id_map.filter(source_id=OuterRef("key")) if demo else
+                     source_scan.rows().filter(translation_of__isnull=True, record_id=OuterRef("key")))
+        expected_counts, _ = _per_language(source_scan, original=default or None,
+                                           translation=languages.translation, only=Exists(originals))
+    target_counts, target_unknown = _per_language(target_scan) if target_scan is not None else (Counter(), False)
     codes = sorted(set(source_counts) | set(target_counts), key=lambda c: (c != default, c))
     if not codes:
         return {}
@@ -403,39 +392,46 @@ def _link(target: Connector, entity: EntityType, record_id: str) -> dict[str, An
     return {"id": record_id, "url": target.entity_url(entity, record_id)}
 
 
-def _duplicates(target: Connector, entity: EntityType, scan: list[ScannedRecord] | None) -> dict[str, Any] | None:
+def _groups(rows: QuerySet, *by: str) -> list[tuple[tuple, list[tuple]]]:
+    """(values of `by`, members) of each group of rows sharing the values of `by` with more than one member
+    (member: pk, record_id, natural_key, id_number), in the order of their first member; a group's members
+    in scan order. Only the rows of such groups are read."""
+    same = rows.filter(**{name: OuterRef(name) for name in by}).exclude(pk=OuterRef("pk"))
+    members = (rows.filter(Exists(same)).order_by(*by, "pk")
+               .values_list(*by, "pk", "record_id", "natural_key", "id_number"))
+    found = [(values, [row[len(by):] for row in group])
+             for values, group in groupby(members.iterator(chunk_size=BATCH_READ), key=lambda row: row[:len(by)])]
+    return sorted(found, key=lambda group: group[1][0][0])
+
+
+def _oldest_first(member: tuple) -> tuple:
+    """The first record of a group is the oldest: numeric ids in number order."""
+    _, record_id, _, number = member
+    return (number, "") if number is not None else (1 << 62, record_id)
+
+
+def _duplicates(target: Connector, entity: EntityType, scan: Scan | None) -> dict[str, Any] | None:
     """Target records of one language sharing a natural key (compared without case), and translations of
     one original in the same language. `count` is the surplus: records beyond the oldest of each group."""
     if scan is None:
         return None
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for record in scan:
-        if record.natural_key:
-            groups[(record.language, record.natural_key.casefold())].append(record.record_id)
-    translations: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for record in scan:
-        if record.translation_of:
-            translations[(record.language, record.translation_of)].append(record.record_id)
-    keys = {record.record_id: record.natural_key for record in scan}
-    found = [{"language": language, "key": keys[members[0]] or key, "records": [_link(target, entity, i)
-                                                                               for i in members[:EXAMPLES]]}
-             for (language, key), members in groups.items() if len(members) > 1]
+    rows = scan.rows()
+    by_key = _groups(rows.exclude(key_hash=""), "language", "key_hash")
+    by_original = _groups(rows.exclude(translation_of__isnull=True).exclude(translation_of=""),
+                          "language", "translation_of")
+    found = [{"language": language, "key": members[0][2],
+              "records": [_link(target, entity, m[1]) for m in members[:EXAMPLES]]}
+             for (language, _), members in by_key]
     found += [{"language": language, "key": f"translations of #{original}",
-               "records": [_link(target, entity, i) for i in members[:EXAMPLES]]}
-              for (language, original), members in translations.items() if len(members) > 1]
+               "records": [_link(target, entity, m[1]) for m in members[:EXAMPLES]]}
+              for (language, original), members in by_original]
     # A copy of a translation is in both kinds of group: count each surplus record once.
-    surplus = {i for m in (*groups.values(), *translations.values()) if len(m) > 1
-               for i in sorted(m, key=_id_order)[1:]}
+    surplus = {m[1] for _, members in (*by_key, *by_original) for m in sorted(members, key=_oldest_first)[1:]}
     return {"count": len(surplus), "groups": len(found), "examples": found[:EXAMPLES]}
 
 
-def _id_order(record_id: str) -> tuple[int, str]:
-    """The first record of a group is the oldest: numeric ids in number order."""
-    return (int(record_id), "") if record_id.isdigit() else (1 << 62, record_id)
-
-
-def _orphans(target: Connector, entity: EntityType, source_scan: list[ScannedRecord] | None,
-             target_scan: list[ScannedRecord] | None, id_rows: dict[str, str]) -> dict[str, Any] | None:
+def _orphans(target: Connector, entity: EntityType, source_scan: Scan | None, target_scan: Scan | None,
+             id_map: QuerySet[IdMap]) -> dict[str, Any] | None:
     """Records of this migration whose source record was deleted, and target translations whose original
     is gone or is not a record this migration wrote."""
     if source_scan is None and target_scan is None:
@@ -443,46 +439,41 @@ def _orphans(target: Connector, entity: EntityType, source_scan: list[ScannedRec
     examples: list[dict[str, Any]] = []
     count = 0
     if source_scan is not None:
-        on_source = {r.record_id for r in source_scan}
-        for source_id, target_id in sorted(id_rows.items()):
-            if source_id not in on_source:
-                count += 1
-                if len(examples) < EXAMPLES:
-                    examples.append({**_link(target, entity, target_id), "source_id": source_id,
-                                     "why": f"its source record #{source_id} was deleted"})
+        deleted = id_map.filter(~Exists(source_scan.rows().filter(record_id=OuterRef("source_id"))))
+        count += deleted.count()
+        for source_id, target_id in deleted.order_by("source_id").values_list("source_id", "target_id")[:EXAMPLES]:
+            examples.append({**_link(target, entity, target_id), "source_id": source_id,
+                             "why": f"its source record #{source_id} was deleted"})
     if target_scan is not None:
-        on_target = {r.record_id for r in target_scan}
-        ours = set(id_rows.values())
-        for record in target_scan:
-            if not record.is_translation:
-                continue
-            if not record.translation_of or record.translation_of not in on_target:
-                why = f"a {record.language} translation whose original is gone"
-            elif record.translation_of not in ours:
-                why = (f"a {record.language} translation of #{record.translation_of}, which is not a record "
-                       "this migration wrote")
+        rows = target_scan.rows().filter(translation_of__isnull=False).annotate(
+            on_target=Exists(target_scan.rows().filter(record_id=OuterRef("translation_of"))),
+            ours=Exists(id_map.filter(target_id=OuterRef("translation_of"))))
+        lost = rows.filter(Q(translation_of="") | Q(on_target=False) | Q(ours=False))
+        count += lost.count()
+        for record_id, language, original, on_target in lost.order_by("pk").values_list(
+                "record_id", "language", "translation_of", "on_target")[:EXAMPLES * 2]:
+            if not original or not on_target:
+                why = f"a {language} translation whose original is gone"
             else:
-                continue
-            count += 1
-            if len(examples) < EXAMPLES * 2:
-                examples.append({**_link(target, entity, record.record_id), "language": record.language,
-                                 "why": why})
+                why = f"a {language} translation of #{original}, which is not a record this migration wrote"
+            examples.append({**_link(target, entity, record_id), "language": language, "why": why})
     return {"count": count, "examples": examples}
 
 
-def _missing_on_target(target: Connector, entity: EntityType, scan: list[ScannedRecord] | None,
-                       id_rows: dict[str, str]) -> dict[str, Any] | None:
+def _missing_on_target(target: Connector, entity: EntityType, scan: Scan | None,
+                       id_map: QuerySet[IdMap]) -> dict[str, Any] | None:
     """Id map rows whose target record does not exist (deleted on the target after the run)."""
     if scan is None:
         return None
-    on_target = {r.record_id for r in scan}
-    gone = [(s, t) for s, t in sorted(id_rows.items()) if t not in on_target]
-    return {"count": len(gone), "examples": [{"source_id": s, "target_id": t} for s, t in gone[:EXAMPLES]]}
+    gone = id_map.filter(~Exists(scan.rows().filter(record_id=OuterRef("target_id"))))
+    return {"count": gone.count(),
+            "examples": [{"source_id": s, "target_id": t} for s, t in
+                         gone.order_by("source_id").values_list("source_id", "target_id")[:EXAMPLES]]}
 
 
 def _missing_references(target: Connector, entity: EntityType, sample: list[tuple[str, str]],
                         sources: dict[str, Canonical | None], targets: dict[str, Canonical | None],
-                        ids: dict[str, dict[str, str]], source_scans: _Scans, target_scans: _Scans, *,
+                        ids: dict[str, dict[str, str]], source_scans: StoreScans, target_scans: StoreScans, *,
                         migrated_entities: set[str], demo: bool) -> dict[str, Any]:
     """In the sample: a reference to a record of a migrated entity that exists on the source but has no id
     map row (not in a demo, which leaves its later records out on purpose), a mapped reference whose target
@@ -497,13 +488,11 @@ def _missing_references(target: Connector, entity: EntityType, sample: list[tupl
             if ref_entity not in migrated_entities:
                 continue
             mapped = ids.get(ref_entity, {}).get(value)
-            on_source = source_scans.ids(ref_entity)
-            on_target = target_scans.ids(ref_entity)
             if not mapped:
-                if demo or (on_source is not None and value not in on_source):
+                if demo or source_scans.has(ref_entity, value) is False:
                     continue  # outside the demo, or gone from the source: nothing could be migrated
                 why = f"refers to {ref_entity} #{value} on the source, which was not migrated"
-            elif on_target is not None and mapped not in on_target:
+            elif target_scans.has(ref_entity, mapped) is False:
                 why = f"refers to {ref_entity} #{mapped} on the target, which does not exist"
                 seen.add((ref_entity, mapped))
             else:
@@ -512,8 +501,7 @@ def _missing_references(target: Connector, entity: EntityType, sample: list[tupl
                           "entity": ref_entity, "value": value, "why": why,
                           "url": target.entity_url(entity, target_id)})
         for field, ref_entity, value in _ref_values(tgt):
-            on_target = target_scans.ids(ref_entity)
-            if on_target is None or value in on_target or (ref_entity, value) in seen:
+            if target_scans.has(ref_entity, value) is not False or (ref_entity, value) in seen:
                 continue
             found.append({"source_id": source_id, "target_id": target_id, "field": field, "entity": ref_entity,
                           "value": value, "why": f"the target record refers to {ref_entity} #{value}, which "
