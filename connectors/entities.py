@@ -357,12 +357,23 @@ class StatusChange(BaseModel):
     created_at: datetime | None = None
 
 
+class ShipmentLine(BaseModel):
+    """What one shipment carried of one order line: the line's position in `Order.lines` and a quantity."""
+    model_config = ConfigDict(extra="forbid")
+    line: int = Field(ge=0)
+    quantity: int = Field(ge=1)
+
+
 class Shipment(BaseModel):
+    """A tracking number and, where the source says so, what it carried (`lines`; empty: not known). An order
+    shipped in parts has shipments that carry some of its lines: a target that ships by line (Shopify's
+    fulfillments, BigCommerce's shipments) ships exactly those."""
     model_config = ConfigDict(extra="forbid")
     tracking_number: str = Field(min_length=1)
     carrier: str = ""
     tracking_url: str = ""
     shipped_at: datetime | None = None
+    lines: list[ShipmentLine] = []
 
 
 TransactionKind = Literal["sale", "authorization", "capture", "refund", "void"]

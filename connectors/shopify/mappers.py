@@ -696,7 +696,8 @@ def order_create_input(item: Order, *, currency: str, location_id: str | None,
             # orderCreate takes one tracking number; the connector adds the others to that fulfillment.
             out["fulfillment"] = {"locationId": location_id, "trackingNumber": first.tracking_number,
                                   "trackingCompany": first.carrier or None, "notifyCustomer": False}
-    elif item.shipments:
+    elif item.shipments and not all(shipment.lines for shipment in item.shipments):
+        # (shipments that say what they carried are fulfilled line by line right after: the stream does it)
         warnings.append("Tracking numbers of an order that is not fulfilled are added when it ships "
                         "(Shopify attaches them to a fulfillment).")
     return out, warnings

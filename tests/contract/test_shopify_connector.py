@@ -181,6 +181,49 @@ def test_an_order_shipped_in_several_parcels_keeps_every_tracking_number(shopify
     assert several.status == "fulfilled"
 
 
+def test_an_order_shipped_in_parts_gets_one_fulfillment_per_shipment_of_the_lines_it_carried(shopify_store_factory):
+    """A paid order with two of its three lines shipped (two parcels, each saying what it carried): Shopify
+    gets one fulfillment per parcel with those lines and its tracking number, and the third line stays to
+    fulfill; a smart update's new parcel of the last line fulfills only that line."""
+    from connectors.entities import Order, OrderLine, Shipment, ShipmentLine
+
+    desc = shopify_store_factory("parts")
+    generous("parts")
+    connector = connect(desc)
+    made = connector.create(E.PRODUCT, [Product(source_id=str(k), name=f"Part {k}", sku=f"PART-{k}",
+                                                price=Decimal(5)) for k in range(3)])
+    lines = [OrderLine(product_id=p.target_id, name=f"Part {k}", quantity=2, price=Decimal(5), subtotal=Decimal(10),
+                       total=Decimal(10)) for k, p in enumerate(made)]
+    parcels = [Shipment(tracking_number="1ZA", carrier="UPS", lines=[ShipmentLine(line=0, quantity=2)]),
+               Shipment(tracking_number="1ZB", carrier="UPS", tracking_url="https://ups.example/1ZB",
+                        lines=[ShipmentLine(line=1, quantity=1)])]
+    (result,) = connector.create(E.ORDER, [Order(source_id="1", number="9001", status="paid", total=Decimal(30),
+                                                 lines=lines, shipments=parcels)])
+    assert result.ok and not result.warnings, (result.error, result.warnings)
+    order = owner_call(desc, """query($id: ID!) { order(id: $id) { displayFulfillmentStatus
+        lineItems(first: 5) { nodes { unfulfilledQuantity } }
+        fulfillments { trackingInfo { number url } fulfillmentLineItems(first: 5) { nodes { quantity
+          lineItem { sku } } } } } }""", {"id": f"gid://shopify/Order/{result.target_id}"})["order"]
+    assert order["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    assert [n["unfulfilledQuantity"] for n in order["lineItems"]["nodes"]] == [0, 1, 2]
+    assert [([t["number"] for t in f["trackingInfo"]], [(n["lineItem"]["sku"], n["quantity"])
+                                                       for n in f["fulfillmentLineItems"]["nodes"]])
+            for f in order["fulfillments"]] == [(["1ZA"], [("PART-0", 2)]), (["1ZB"], [("PART-1", 1)])]
+    read = connector.get(E.ORDER, result.target_id)
+    assert read.status == "paid" and [s.tracking_number for s in read.shipments] == ["1ZA", "1ZB"]
+
+    last = Shipment(tracking_number="1ZC", carrier="UPS", lines=[ShipmentLine(line=2, quantity=2)])
+    update = connector.update(E.ORDER, result.target_id, read.model_copy(update={"shipments": [*parcels, last]}),
+                              fields=["status", "shipments"])
+    assert update.ok and not update.warnings, (update.error, update.warnings)
+    after = owner_call(desc, """query($id: ID!) { order(id: $id) { displayFulfillmentStatus
+        lineItems(first: 5) { nodes { unfulfilledQuantity } } } }""",
+                       {"id": f"gid://shopify/Order/{result.target_id}"})["order"]
+    assert after["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"  # line 2 still has one left
+    assert [n["unfulfilledQuantity"] for n in after["lineItems"]["nodes"]] == [0, 1, 0]
+    assert [s.tracking_number for s in connector.get(E.ORDER, result.target_id).shipments] == ["1ZA", "1ZB", "1ZC"]
+
+
 def test_a_paginated_read_completes_an_orders_shipping_lines_and_tracking_past_a_list_page(shopify_store_factory):
     """A list page reads 3 shipping lines and 5 tracking numbers of an order; one with more is read again."""
     from connectors.entities import Order, OrderLine, Shipment, ShippingLine

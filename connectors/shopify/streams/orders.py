@@ -24,6 +24,10 @@ ORDER_LINES = 10
 # `complete_lists` reads them again, whole, for an order that fills one of these lists.
 ORDER_LIST_ITEMS = 5
 CLOSED_FO = frozenset({"CLOSED", "CANCELLED", "INCOMPLETE"})  # fulfillment orders nothing can be fulfilled on
+# What an order has left to fulfill, line by line (`line_fulfillment_ops`): ~710 points.
+FULFILLABLE = """query($id: ID!) { order(id: $id) { id lineItems(first: 100) { nodes { id } }
+    fulfillmentOrders(first: 3) { nodes { id status
+      lineItems(first: 100) { nodes { id remainingQuantity lineItem { id } } } } } } }"""
 LINE_FIELDS = f"""id name title sku quantity originalUnitPriceSet {MONEY} originalTotalSet {MONEY}
     discountedTotalSet {MONEY} variant {{ id product {{ id hasOnlyDefaultVariant }} }}"""
 
@@ -135,9 +139,59 @@ class ShopifyOrderStream(ShopifyStream):
         by_source = {item.source_id: item for item in items}
         for result in results:
             item = by_source[result.source_id]
-            if result.ok and isinstance(item, Order) and item.refunds:
+            if not (result.ok and isinstance(item, Order)):
+                continue
+            fulfilled = (getattr(result, "extra_node", None) or {}).get("fulfillments")
+            if item.shipments and not fulfilled and all(shipment.lines for shipment in item.shipments):
+                result.warnings += self.ship_lines(result.target_id, item.shipments)
+            if item.refunds:
                 result.warnings += self.add_missing_refunds(result.target_id, item)
         return results
+
+    def ship_lines(self, target_id: str, shipments: list[Shipment]) -> list[str]:
+        """An order shipped in parts: one fulfillment per shipment, of the lines it carried, with its tracking
+        number (orderCreate fulfills a whole order or nothing)."""
+        ops, warnings = self.line_fulfillment_ops(gid(self.entity, target_id), shipments)
+        warnings += [f"Tracking number not written: {error}" for _, error in self._mutate(ops) if error]
+        return warnings
+
+    def line_fulfillment_ops(self, order_id: str, shipments: list[Shipment]) -> tuple[list[Op], list[str]]:
+        """fulfillmentCreate for each shipment, of the fulfillment order lines of the order lines it carried
+        (by their position in the order), as much of each as is left to fulfill."""
+        order = self._graphql(FULFILLABLE, {"id": order_id}).get("order")
+        if not order:
+            return [], ["Tracking numbers not written: the order no longer exists on Shopify."]
+        positions = [node["id"] for node in order["lineItems"]["nodes"]]
+        slots: dict[str, list[list[Any]]] = {}  # line item -> [[fulfillment order, its line, quantity left]]
+        for fo in order["fulfillmentOrders"]["nodes"]:
+            if fo["status"] in CLOSED_FO:
+                continue
+            for li in fo["lineItems"]["nodes"]:
+                if li["remainingQuantity"] > 0 and li.get("lineItem"):
+                    slots.setdefault(li["lineItem"]["id"], []).append([fo["id"], li["id"], li["remainingQuantity"]])
+        ops, warnings = [], []
+        for n, shipment in enumerate(shipments):
+            by_fo: dict[str, list[dict[str, Any]]] = {}
+            for part in shipment.lines:
+                wanted = part.quantity
+                for slot in slots.get(positions[part.line], []) if part.line < len(positions) else []:
+                    take = min(wanted, slot[2])
+                    if take > 0:
+                        by_fo.setdefault(slot[0], []).append({"id": slot[1], "quantity": take})
+                        slot[2] -= take
+                        wanted -= take
+            if not by_fo:
+                warnings.append(f"Tracking number {shipment.tracking_number} not written: what it carried has "
+                                "nothing left to fulfill on Shopify.")
+                continue
+            tracking: dict[str, Any] = {"numbers": [shipment.tracking_number], "company": shipment.carrier or None}
+            if shipment.tracking_url:
+                tracking["url"] = shipment.tracking_url
+            ops.append(self.op("fulfillmentCreate", {"fulfillment": ("FulfillmentInput!", {
+                "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo, "fulfillmentOrderLineItems": lines}
+                                                for fo, lines in by_fo.items()],
+                "notifyCustomer": False, "trackingInfo": tracking})}, "fulfillment { id }", key=f"shipment{n}"))
+        return ops, warnings
 
     def add_missing_refunds(self, target_id: str, item: Order) -> list[str]:
         """refundCreate for each refund of `item` the Shopify order lacks (recognised by amount and note),
@@ -239,6 +293,10 @@ class ShopifyOrderStream(ShopifyStream):
         new = [s for s in item.shipments if s.tracking_number not in known] if tracking else []
         if new and plan.cancel:
             warnings.append("Tracking numbers not written: the order is being cancelled.")
+        elif new and not plan.fulfill and open_orders and all(shipment.lines for shipment in new):
+            more, warned = self.line_fulfillment_ops(order["id"], new)  # shipped in parts: what they carried
+            ops += more
+            warnings += warned
         elif (new or plan.fulfill) and open_orders:
             fulfillment: dict[str, Any] = {
                 "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]} for fo in open_orders],
