@@ -376,6 +376,24 @@ def refunds_from_m2(data: dict[str, Any], creditmemos: Iterable[dict[str, Any]])
     return out
 
 
+def _carried(shipment: dict[str, Any], positions: dict[str, int], children: set[str]) -> list[dict[str, Any]]:
+    """What a shipment carried: its items (`order_item_id`, `qty`) as positions of the order's lines (a
+    configurable's child item, `children`, is shipped with its parent: only the parent is a line); [] when
+    an item is not an item of the order."""
+    out = []
+    for item in _list(shipment, "items"):
+        item = _dict(item, "items[]")
+        position = positions.get(str(item.get("order_item_id") or ""))
+        quantity = whole(item.get("qty"), "items[].qty") or 0
+        if position is None:
+            if str(item.get("order_item_id") or "") in children:
+                continue
+            return []
+        if quantity > 0:
+            out.append({"line": position, "quantity": quantity})
+    return out
+
+
 def order_from_m2(data: dict[str, Any], shipments: Iterable[dict[str, Any]] = (),
                   invoices: Iterable[dict[str, Any]] = (), creditmemos: Iterable[dict[str, Any]] = ()
                   ) -> dict[str, Any]:
@@ -391,14 +409,20 @@ def order_from_m2(data: dict[str, Any], shipments: Iterable[dict[str, Any]] = ()
         method_title = str(info[0]) if info and isinstance(info[0], str) else ""
     histories = sorted((_dict(h, "status_histories[]") for h in _list(data, "status_histories")),
                        key=lambda h: (str(h.get("created_at") or ""), whole(h.get("entity_id"), "entity_id") or 0))
+    lines = _lines(data)
+    children = {str(_dict(i, "items[]").get("item_id")) for i in _list(data, "items")
+                if _dict(i, "items[]").get("parent_item_id")}
     tracks = []
     for shipment in sorted(shipments, key=lambda s: str(s.get("created_at") or "")):
+        carried = _carried(shipment, {line["source_id"]: n for n, line in enumerate(lines)}, children)
         for track in _list(shipment, "tracks"):
             track = _dict(track, "tracks[]")
             if track.get("track_number"):
                 tracks.append({"tracking_number": _text(track, "track_number"),
                                "carrier": _text(track, "title") or _text(track, "carrier_code"),
-                               "shipped_at": parse_date(track.get("created_at") or shipment.get("created_at"))})
+                               "shipped_at": parse_date(track.get("created_at") or shipment.get("created_at")),
+                               "lines": carried})
+                carried = []  # the shipment's other tracking numbers: the same parcel's lines, not again
     paid = sorted(d for i in invoices if (d := parse_date(i.get("created_at"), "invoice.created_at")))
     discount = abs(money_or_zero(data.get("discount_amount"), "discount_amount"))
     shipping_amount = money_or_zero(data.get("shipping_amount"), "shipping_amount")
@@ -413,7 +437,7 @@ def order_from_m2(data: dict[str, Any], shipments: Iterable[dict[str, Any]] = ()
         "email": email,
         "billing": address_in(data.get("billing_address"), "billing_address", email=email),
         "shipping": address_in(shipping.get("address"), "shipping.address"),
-        "lines": _lines(data),
+        "lines": lines,
         "shipping_lines": [{"method": _text(shipping, "method"), "title": _text(data, "shipping_description"),
                             "total": shipping_amount}] if shipping or data.get("shipping_description") else [],
         "tax_lines": [{"label": _text(t, "title") or _text(t, "code"), "rate": money(t.get("percent"), "percent"),

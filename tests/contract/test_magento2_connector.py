@@ -123,6 +123,12 @@ def test_orders_carry_lines_variants_history_tracking_invoices_and_refunds(seede
     shipments = _raw(seeded, "shipments")
     tracks = [t["track_number"] for s in shipments if str(s["order_id"]) == complete.source_id for t in s["tracks"]]
     assert [s.tracking_number for s in complete.shipments] == tracks and tracks
+    # What each shipment carried, as positions of the order's lines (Magento lists the parent item shipped);
+    # a shipment's first tracking number carries them
+    position = {line.source_id: n for n, line in enumerate(complete.lines)}
+    carried = [[(position[str(i["order_item_id"])], int(i["qty"])) for i in s["items"]] if n == 0 else []
+               for s in shipments if str(s["order_id"]) == complete.source_id for n, _ in enumerate(s["tracks"])]
+    assert [[(p.line, p.quantity) for p in s.lines] for s in complete.shipments] == carried and carried[0]
     assert complete.paid_at is not None and [h.status for h in complete.status_history][0] == "pending"
     assert by_status["closed"].refunds and by_status["closed"].refunds[0].amount > 0
     products = {p.source_id: p for p in read_all(connector, E.PRODUCT)[0]}
