@@ -550,6 +550,17 @@ def order_status_of(node: dict[str, Any]) -> str:
     return financial if financial in ORDER_STATUSES else "pending"
 
 
+def _carried(fulfillment: dict[str, Any], positions: dict[Any, int]) -> list[dict[str, Any]]:
+    """What a fulfillment carried, as positions of the order's line items (read for orders fulfilled in parts,
+    `fulfillmentLineItems`); [] when not read or not all of its lines are known."""
+    items = _nodes(fulfillment.get("fulfillmentLineItems"))
+    carried = [{"line": positions.get((item.get("lineItem") or {}).get("id")),
+                "quantity": int(item.get("quantity") or 0)} for item in items]
+    if not carried or any(c["line"] is None for c in carried):
+        return []
+    return [c for c in carried if c["quantity"] > 0]
+
+
 def order_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
     """`node["refundDetails"]`: the order's refunds as `payments.REFUND_FIELDS` selects them (the stream reads
     them for orders that have any)."""
@@ -575,12 +586,15 @@ def order_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
             "tax": tax,
         })
     shipments = []
+    positions = {line.get("id"): n for n, line in enumerate(_nodes(node.get("lineItems")))}
     for fulfillment in node.get("fulfillments") or []:
+        carried = _carried(fulfillment, positions)
         for tracking in fulfillment.get("trackingInfo") or []:
             if tracking.get("number"):
                 shipments.append({"tracking_number": tracking["number"], "carrier": tracking.get("company") or "",
                                   "tracking_url": tracking.get("url") or "",
-                                  "shipped_at": parse_time(fulfillment.get("createdAt"))})
+                                  "shipped_at": parse_time(fulfillment.get("createdAt")), "lines": carried})
+                carried = []  # the fulfillment's other tracking numbers: the same parcel
     transactions = [t for t in node.get("transactions") or [] if t.get("status") == "SUCCESS"
                     and t.get("kind") in ("SALE", "CAPTURE")]
     email = (node.get("email") or "").strip()

@@ -211,6 +211,9 @@ def test_an_order_shipped_in_parts_gets_one_fulfillment_per_shipment_of_the_line
             for f in order["fulfillments"]] == [(["1ZA"], [("PART-0", 2)]), (["1ZB"], [("PART-1", 1)])]
     read = connector.get(E.ORDER, result.target_id)
     assert read.status == "paid" and [s.tracking_number for s in read.shipments] == ["1ZA", "1ZB"]
+    assert [[(p.line, p.quantity) for p in s.lines] for s in read.shipments] == [[(0, 2)], [(1, 1)]]
+    (listed,) = [o for o in read_all(connector, E.ORDER)[0] if o.number == "9001"]  # a list page reads them too
+    assert [[(p.line, p.quantity) for p in s.lines] for s in listed.shipments] == [[(0, 2)], [(1, 1)]]
 
     last = Shipment(tracking_number="1ZC", carrier="UPS", lines=[ShipmentLine(line=2, quantity=2)])
     update = connector.update(E.ORDER, result.target_id, read.model_copy(update={"shipments": [*parcels, last]}),
