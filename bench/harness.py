@@ -21,6 +21,8 @@ def configure_environment() -> None:
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
     os.environ.setdefault("MIGRATOR_REDIS_URL", "redis://127.0.0.1:6379/11")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migrator.settings.local")
+    # As deployed (settings.production): with DEBUG on, Django would keep each worker's SQL statements in memory.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ["MIGRATOR_EMAIL_VERIFICATION"] = "none"
     os.environ["EMAIL_URL"] = "dummymail://"
     os.environ["DJANGO_LOG_LEVEL"] = "WARNING"
