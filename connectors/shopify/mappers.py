@@ -756,7 +756,10 @@ def coupon_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
     gets = (discount.get("customerGets") or {}).get("value") or {}
     codes = _nodes(discount.get("codes"))
     minimum = discount.get("minimumRequirement") or {}
-    if "percentage" in gets:
+    free_shipping = discount.get("__typename") == "DiscountCodeFreeShipping"
+    if free_shipping:  # the shipping off, nothing off the items
+        kind, amount = "fixed_cart", Decimal(0)
+    elif "percentage" in gets:
         kind, amount = "percent", (Decimal(str(gets["percentage"])) * 100).quantize(Decimal("0.01")).normalize()
     else:
         kind = "fixed_product" if gets.get("appliesOnEachItem") else "fixed_cart"
@@ -775,6 +778,7 @@ def coupon_from_shopify(node: dict[str, Any]) -> dict[str, Any]:
         "description": discount.get("title") or "",
         "discount_type": kind,
         "amount": amount,
+        "free_shipping": free_shipping,
         "expires_at": parse_time(discount.get("endsAt")),
         "usage_limit": discount.get("usageLimit"),
         "usage_limit_per_user": 1 if discount.get("appliesOncePerCustomer") else None,
@@ -807,19 +811,15 @@ def _discount_items(item: Coupon, warnings: list[str]) -> dict[str, Any]:
     return {"all": True}
 
 
-def coupon_input(item: Coupon) -> tuple[dict[str, Any], list[str]]:
-    """`DiscountCodeBasicInput` of a coupon whose references are this store's ids, and the warnings
-    about what Shopify cannot hold (both products and categories, exclusions, free shipping)."""
-    warnings: list[str] = []
-    if item.discount_type == "percent":
-        value: dict[str, Any] = {"percentage": float(min(item.amount, Decimal(100)) / 100)}
-    else:
-        value = {"discountAmount": {"amount": money_str(item.amount),
-                                    "appliesOnEachItem": item.discount_type == "fixed_product"}}
+def is_free_shipping_only(item: Coupon) -> bool:
+    return item.free_shipping and not item.amount
+
+
+def _code_discount_input(item: Coupon) -> dict[str, Any]:
+    """What every code discount input holds: title, code, dates, limits, minimum subtotal."""
     out: dict[str, Any] = {
         "title": item.description or item.code, "code": item.code,
         "startsAt": format_time(item.created_at) or "2000-01-01T00:00:00Z",
-        "customerGets": {"value": value, "items": _discount_items(item, warnings)},
         "customerSelection": {"all": True},
         "appliesOncePerCustomer": item.usage_limit_per_user == 1,
     }
@@ -829,12 +829,36 @@ def coupon_input(item: Coupon) -> tuple[dict[str, Any], list[str]]:
         out["usageLimit"] = item.usage_limit
     if item.minimum_amount:
         out["minimumRequirement"] = {"subtotal": {"greaterThanOrEqualToSubtotal": money_str(item.minimum_amount)}}
+    return out
+
+
+def free_shipping_input(item: Coupon) -> tuple[dict[str, Any], list[str]]:
+    """`DiscountCodeFreeShippingInput` of a coupon that only takes the shipping off, to every country (a
+    free-shipping discount applies to the whole order: the coupon's products or categories are not kept)."""
+    warnings = []
+    if item.product_ids or item.category_ids or item.excluded_product_ids or item.excluded_category_ids:
+        warnings.append("A free-shipping discount on Shopify applies to the whole order: the coupon's products "
+                        "and categories were not kept.")
+    return {**_code_discount_input(item), "destination": {"all": True}}, warnings
+
+
+def coupon_input(item: Coupon) -> tuple[dict[str, Any], list[str]]:
+    """`DiscountCodeBasicInput` of a coupon whose references are this store's ids, and the warnings
+    about what Shopify cannot hold (both products and categories, exclusions, free shipping)."""
+    warnings: list[str] = []
+    if item.discount_type == "percent":
+        value: dict[str, Any] = {"percentage": float(min(item.amount, Decimal(100)) / 100)}
+    else:
+        value = {"discountAmount": {"amount": money_str(item.amount),
+                                    "appliesOnEachItem": item.discount_type == "fixed_product"}}
+    out = {**_code_discount_input(item), "customerGets": {"value": value, "items": _discount_items(item, warnings)}}
     excluded = [f"product {i}" for i in item.excluded_product_ids] + [
         f"category {i}" for i in item.excluded_category_ids]
     if excluded:
         warnings.append(f"Shopify discounts have no exclusions: excluding {', '.join(excluded)} was not kept.")
     if item.free_shipping:
-        warnings.append("Free shipping is a separate discount type on Shopify and was not added.")
+        warnings.append("Free shipping is a separate discount type on Shopify: a coupon that also takes an amount "
+                        "off keeps the amount, not the free shipping.")
     return out, warnings
 
 

@@ -1,6 +1,6 @@
 """Content mutations: metafieldsSet, metafieldDefinitionCreate, translationsRegister, shopLocaleEnable,
 urlRedirectCreate/Delete, pageCreate/Delete, blogCreate/Delete, articleCreate/Delete, discountCodeBasicCreate,
-discountCodeDelete."""
+discountCodeFreeShippingCreate, discountCodeDelete."""
 from ..services import sandbox_store_languages_set
 from . import render
 from .common import MAX_METAFIELDS_SET, Ctx, gid, gid_id, iso, money, parse_gid, parse_when, user_error
@@ -360,11 +360,9 @@ def _discount_items(ctx: Ctx, items: dict | None, path: list) -> tuple[dict, lis
     return stored, errors
 
 
-@mutation("discountCodeBasicCreate", "write_discounts")
-def discount_code_basic_create(ctx: Ctx, basicCodeDiscount):
-    d = basicCodeDiscount
+def _code_discount_errors(ctx: Ctx, d: dict, root: str) -> list[dict]:
+    """What every code discount input must hold: a title, a unique code, a start before its end."""
     errors = []
-    root = "basicCodeDiscount"
     if not (d.get("title") or "").strip():
         errors.append(user_error([root, "title"], "Title can't be blank", "BLANK"))
     code = (d.get("code") or "").strip()
@@ -379,6 +377,30 @@ def discount_code_basic_create(ctx: Ctx, basicCodeDiscount):
     starts, ends = parse_when(d.get("startsAt")), parse_when(d.get("endsAt"))
     if starts and ends and ends < starts:
         errors.append(user_error([root, "endsAt"], "Ends at needs to be after starts_at", "INVALID"))
+    return errors
+
+
+def _code_discount_data(ctx: Ctx, d: dict) -> dict:
+    """The stored fields every code discount has."""
+    minimum = d.get("minimumRequirement") or {}
+    return {
+        "title": d["title"].strip(), "code": d["code"].strip(), "codeId": new_ids(ctx)[0],
+        "startsAt": iso(parse_when(d.get("startsAt"))), "endsAt": iso(parse_when(d.get("endsAt"))),
+        "usageLimit": d.get("usageLimit"), "appliesOncePerCustomer": bool(d.get("appliesOncePerCustomer")),
+        "minimumRequirement": {
+            "quantity": (minimum.get("quantity") or {}).get("greaterThanOrEqualToQuantity"),
+            "subtotal": money((minimum.get("subtotal") or {})["greaterThanOrEqualToSubtotal"])
+            if (minimum.get("subtotal") or {}).get("greaterThanOrEqualToSubtotal") else None,
+        },
+        "combinesWith": d.get("combinesWith") or {}, "asyncUsageCount": 0,
+    }
+
+
+@mutation("discountCodeBasicCreate", "write_discounts")
+def discount_code_basic_create(ctx: Ctx, basicCodeDiscount):
+    d = basicCodeDiscount
+    root = "basicCodeDiscount"
+    errors = _code_discount_errors(ctx, d, root)
     gets = d.get("customerGets") or {}
     value = gets.get("value") or {}
     if not value:
@@ -396,19 +418,32 @@ def discount_code_basic_create(ctx: Ctx, basicCodeDiscount):
     stored_value = ({"percentage": float(value["percentage"])} if value.get("percentage") is not None else
                     {"amount": money(value["discountAmount"]["amount"]),
                      "appliesOnEachItem": bool(value["discountAmount"].get("appliesOnEachItem"))})
-    minimum = d.get("minimumRequirement") or {}
-    data = {
-        "title": d["title"].strip(), "code": code, "codeId": new_ids(ctx)[0], "startsAt": iso(starts),
-        "endsAt": iso(ends), "usageLimit": d.get("usageLimit"),
-        "appliesOncePerCustomer": bool(d.get("appliesOncePerCustomer")), "value": stored_value, "items": items,
-        "minimumRequirement": {
-            "quantity": (minimum.get("quantity") or {}).get("greaterThanOrEqualToQuantity"),
-            "subtotal": money((minimum.get("subtotal") or {})["greaterThanOrEqualToSubtotal"])
-            if (minimum.get("subtotal") or {}).get("greaterThanOrEqualToSubtotal") else None,
-        },
-        "combinesWith": d.get("combinesWith") or {}, "asyncUsageCount": 0,
-    }
-    record = record_create(ctx, "discounts", data, lookup=code.lower())
+    data = {**_code_discount_data(ctx, d), "value": stored_value, "items": items}
+    record = record_create(ctx, "discounts", data, lookup=data["code"].lower())
+    return {"codeDiscountNode": render.discount_node(ctx, record), "userErrors": []}
+
+
+@mutation("discountCodeFreeShippingCreate", "write_discounts")
+def discount_code_free_shipping_create(ctx: Ctx, freeShippingCodeDiscount):
+    """A code discount that takes the shipping off (to every country unless `destination` names some),
+    up to `maximumShippingPrice` when given."""
+    d = freeShippingCodeDiscount
+    root = "freeShippingCodeDiscount"
+    errors = _code_discount_errors(ctx, d, root)
+    destination = d.get("destination") or {"all": True}
+    countries = (destination.get("countries") or {}).get("add") or []
+    if not destination.get("all") and not countries:
+        errors.append(user_error([root, "destination"], "Destination can't be blank", "BLANK"))
+    maximum = d.get("maximumShippingPrice")
+    if maximum is not None and float(maximum) < 0:
+        errors.append(user_error([root, "maximumShippingPrice"], "Maximum shipping price must be greater than or "
+                                 "equal to 0", "GREATER_THAN_OR_EQUAL_TO"))
+    if errors:
+        return {"codeDiscountNode": None, "userErrors": errors}
+    data = {**_code_discount_data(ctx, d), "kind": "free_shipping",
+            "countries": [] if destination.get("all") else sorted(set(countries)),
+            "maximumShippingPrice": money(maximum) if maximum is not None else None}
+    record = record_create(ctx, "discounts", data, lookup=data["code"].lower())
     return {"codeDiscountNode": render.discount_node(ctx, record), "userErrors": []}
 
 

@@ -864,7 +864,9 @@ def discount_node(ctx: Ctx, record: SandboxRecord) -> dict:
     d = record.data
     value = d.get("value") or {}
     gets_items, target = discount_items(ctx, d.get("items"))
-    if value.get("percentage") is not None:
+    if d.get("kind") == "free_shipping":
+        summary = "Free shipping on all products"
+    elif value.get("percentage") is not None:
         gets_value = {"__typename": "DiscountPercentage", "percentage": float(value["percentage"])}
         summary = f"{round(float(value['percentage']) * 100, 2):g}% off {target}"
     else:
@@ -889,22 +891,34 @@ def discount_node(ctx: Ctx, record: SandboxRecord) -> dict:
         status = "ACTIVE"
     code = {"id": gid("DiscountRedeemCode", d.get("codeId", record.record_id)), "code": d.get("code", ""),
             "asyncUsageCount": int(d.get("asyncUsageCount", 0))}
-    basic = {
-        "__typename": "DiscountCodeBasic", "title": d.get("title", ""), "status": status, "summary": summary,
+    common = {
+        "title": d.get("title", ""), "status": status, "summary": summary,
         "startsAt": d.get("startsAt") or iso(record.date_created_gmt), "endsAt": d.get("endsAt"),
         "createdAt": iso(record.date_created_gmt), "updatedAt": iso(record.date_modified_gmt),
         "usageLimit": d.get("usageLimit"), "appliesOncePerCustomer": bool(d.get("appliesOncePerCustomer")),
         "asyncUsageCount": int(d.get("asyncUsageCount", 0)),
         "codes": lambda info=None, **args: paginate_list(ctx, [code], args),
         "codesCount": {"count": 1, "precision": "EXACT"},
-        "customerGets": {"value": gets_value, "items": gets_items,
-                         "appliesOnOneTimePurchase": True, "appliesOnSubscription": False},
         "minimumRequirement": requirement,
         "combinesWith": {"orderDiscounts": False, "productDiscounts": False, "shippingDiscounts": False,
                          **(d.get("combinesWith") or {})},
     }
-    return {"__typename": "DiscountCodeNode", "id": gid("DiscountCodeNode", record.record_id), "codeDiscount": basic,
-            **metafield_fields(ctx, record.record_id)}
+    if d.get("kind") == "free_shipping":
+        countries = d.get("countries") or []
+        discount = {
+            **common, "__typename": "DiscountCodeFreeShipping",
+            "destinationSelection": {"__typename": "DiscountCountries", "countries": countries,
+                                     "includeRestOfWorld": False} if countries else
+            {"__typename": "DiscountCountryAll", "allCountries": True},
+            "maximumShippingPrice": money_v2(d["maximumShippingPrice"], ctx.currency)
+            if d.get("maximumShippingPrice") is not None else None,
+            "appliesOnOneTimePurchase": True, "appliesOnSubscription": False}
+    else:
+        discount = {**common, "__typename": "DiscountCodeBasic",
+                    "customerGets": {"value": gets_value, "items": gets_items,
+                                     "appliesOnOneTimePurchase": True, "appliesOnSubscription": False}}
+    return {"__typename": "DiscountCodeNode", "id": gid("DiscountCodeNode", record.record_id),
+            "codeDiscount": discount, **metafield_fields(ctx, record.record_id)}
 
 
 def url_redirect(ctx: Ctx, record: SandboxRecord) -> dict:

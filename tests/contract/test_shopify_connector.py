@@ -327,6 +327,31 @@ def test_coupon_restrictions_become_discount_items_and_read_back(shopify_store_f
     assert connector.get(E.COUPON, results[0].target_id).product_ids == read["MANY"].product_ids
 
 
+def test_a_free_shipping_coupon_becomes_a_free_shipping_discount_and_reads_back(shopify_store_factory):
+    """A coupon that only takes the shipping off is a free-shipping code discount on Shopify (not a refusal);
+    it reads back as such, is found by its code and is listed by the check's scan. A coupon with an amount
+    and free shipping keeps its amount, with a warning."""
+    desc = shopify_store_factory("shipping-off")
+    generous("shipping-off")
+    connector = connect(desc)
+    coupons = [Coupon(source_id="1", code="SHIPFREE", amount=Decimal(0), free_shipping=True,
+                      minimum_amount=Decimal(50), usage_limit=100, description="Free shipping over 50"),
+               Coupon(source_id="2", code="TENOFF", amount=Decimal(10), discount_type="percent"),
+               Coupon(source_id="3", code="BOTHWAYS", amount=Decimal(5), free_shipping=True)]
+    results = connector.create(E.COUPON, coupons)
+    assert [r.ok for r in results] == [True, True, True], [r.error for r in results]
+    assert results[0].warnings == [] and results[1].warnings == []
+    assert "keeps the amount" in results[2].warnings[0]
+    read = {c.code: c for c in read_all(connector, E.COUPON)[0]}
+    free = read["SHIPFREE"]
+    assert (free.free_shipping, free.amount, free.minimum_amount, free.usage_limit, free.description) == (
+        True, Decimal(0), Decimal(50), 100, "Free shipping over 50")
+    assert (read["TENOFF"].free_shipping, read["TENOFF"].amount) == (False, Decimal(10))
+    assert connector.get(E.COUPON, results[0].target_id).free_shipping
+    assert connector.find_by_natural_keys(E.COUPON, ["SHIPFREE"]) == {"SHIPFREE": results[0].target_id}
+    assert sorted(r.natural_key for r in connector.scan(E.COUPON)) == ["BOTHWAYS", "SHIPFREE", "TENOFF"]
+
+
 def test_smart_update_patches_only_the_given_fields(shopify_store_factory):
     desc = shopify_store_factory("patch", products=3, seed=2)
     generous("patch")

@@ -217,9 +217,11 @@ class ShopifyStream(Stream):
         return self.create_with(items, self.build)
 
     def create_with(self, items: list[Canonical], build: Callable[[Any], tuple[dict[str, Any], list[str]]],
-                    extra_args: dict[str, tuple[str, Any]] | None = None) -> list[WriteResult]:
-        """Create records with one `create_mutation` each (batched); `build(item) -> (input, warnings)`."""
-        name, arg, arg_type, result_field, extra_selection = self.create_mutation
+                    extra_args: dict[str, tuple[str, Any]] | None = None,
+                    mutation: tuple[str, str, str, str, str] | None = None) -> list[WriteResult]:
+        """Create records with one `create_mutation` (or `mutation`) each, batched; `build(item) -> (input,
+        warnings)`."""
+        name, arg, arg_type, result_field, extra_selection = mutation or self.create_mutation
         results: list[WriteResult | None] = [None] * len(items)
         ops, owners = [], []
         warnings: dict[int, list[str]] = {}

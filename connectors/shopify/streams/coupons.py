@@ -1,10 +1,12 @@
-"""Coupons: basic code discounts (`codeDiscountNodes`), keyed by code, filtered server-side by `updated_at`,
-created with discountCodeBasicCreate; Shopify's API cannot change them in place here."""
+"""Coupons: basic and free-shipping code discounts (`codeDiscountNodes`), keyed by code, filtered server-side by
+`updated_at`, created with discountCodeBasicCreate, or discountCodeFreeShippingCreate for a coupon that only takes
+the shipping off; Shopify's API cannot change them in place here."""
 from __future__ import annotations
 
 from typing import Any
 
-from connectors.entities import Coupon, EntityType
+from connectors.base import WriteResult
+from connectors.entities import Canonical, Coupon, EntityType
 
 from .. import mappers
 from .base import ShopifyStream
@@ -14,16 +16,21 @@ COUPON_ITEMS = 10
 COUPON_ITEM_FIELDS = {"products": "id", "productVariants": "product { id }", "collections": "id"}
 COUPON_ITEM_TYPES = {"products": "DiscountProducts", "productVariants": "DiscountProducts",
                      "collections": "DiscountCollections"}
-COUPON_FIELDS = f"""id codeDiscount {{ ... on DiscountCodeBasic {{ title createdAt updatedAt startsAt endsAt usageLimit
-  appliesOncePerCustomer asyncUsageCount codes(first: 1) {{ nodes {{ code }} }}
+COMMON_FIELDS = """title createdAt updatedAt startsAt endsAt usageLimit appliesOncePerCustomer asyncUsageCount
+  codes(first: 1) { nodes { code } }
+  minimumRequirement { ... on DiscountMinimumSubtotal { greaterThanOrEqualToSubtotal { amount } } }"""
+COUPON_FIELDS = f"""id codeDiscount {{ __typename
+  ... on DiscountCodeFreeShipping {{ {COMMON_FIELDS} }}
+  ... on DiscountCodeBasic {{ {COMMON_FIELDS}
   customerGets {{ value {{ ... on DiscountPercentage {{ percentage }}
     ... on DiscountAmount {{ amount {{ amount }} appliesOnEachItem }} }}
     items {{ ... on DiscountProducts {{
       products(first: {COUPON_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }}
       productVariants(first: {COUPON_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ product {{ id }} }} }} }}
       ... on DiscountCollections {{
-        collections(first: {COUPON_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }} }} }}
-  minimumRequirement {{ ... on DiscountMinimumSubtotal {{ greaterThanOrEqualToSubtotal {{ amount }} }} }} }} }}"""
+        collections(first: {COUPON_ITEMS}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }} }} }} }} }}"""
+FREE_SHIPPING = ("discountCodeFreeShippingCreate", "freeShippingCodeDiscount", "DiscountCodeFreeShippingInput!",
+                 "codeDiscountNode", "")
 
 
 def _items(node: dict[str, Any] | None) -> dict[str, Any]:
@@ -40,7 +47,8 @@ class ShopifyCouponStream(ShopifyStream):
     create_mutation = ("discountCodeBasicCreate", "basicCodeDiscount", "DiscountCodeBasicInput!",
                        "codeDiscountNode", "")
     delete_mutation = ("discountCodeDelete", "id", "ID!", "deletedCodeDiscountId")
-    scan_selection = ("id codeDiscount { ... on DiscountCodeBasic { codes(first: 1) { nodes { code } } } }", 5)
+    scan_selection = ("id codeDiscount { ... on DiscountCodeBasic { codes(first: 1) { nodes { code } } } "
+                      "... on DiscountCodeFreeShipping { codes(first: 1) { nodes { code } } } }", 5)
 
     def fields(self) -> str:
         return COUPON_FIELDS
@@ -70,3 +78,12 @@ class ShopifyCouponStream(ShopifyStream):
 
     def build(self, item: Coupon) -> tuple[dict[str, Any], list[str]]:
         return mappers.coupon_input(item)
+
+    def create(self, items: list[Canonical]) -> list[WriteResult]:
+        """A coupon that only takes the shipping off is a free-shipping discount on Shopify; the others are
+        basic discounts (a basic one's free shipping is a warning: one code is one discount)."""
+        free = [isinstance(item, Coupon) and mappers.is_free_shipping_only(item) for item in items]
+        basic = iter(self.create_with([item for item, f in zip(items, free, strict=True) if not f], self.build))
+        shipping = iter(self.create_with([item for item, f in zip(items, free, strict=True) if f],
+                                         mappers.free_shipping_input, mutation=FREE_SHIPPING) if any(free) else [])
+        return [next(shipping) if f else next(basic) for f in free]
