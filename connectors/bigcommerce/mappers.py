@@ -434,13 +434,26 @@ def _line(record: dict[str, Any]) -> dict[str, Any]:
             "quantity": quantity, "price": price, "subtotal": total, "total": total, "tax": tax}
 
 
-def shipment_to_canonical(record: dict[str, Any]) -> dict[str, Any] | None:
+def shipment_to_canonical(record: dict[str, Any], positions: dict[str, int] | None = None) -> dict[str, Any] | None:
+    """A shipment with its tracking number and what it carried (`items`: order product id and quantity,
+    given as the position of the line in the order; `positions`: order product id -> position)."""
     number = text(record, "tracking_number")
     if not number:
         return None
+    carried = [(positions or {}).get(str(item.get("order_product_id"))) for item in record.get("items") or []
+               if isinstance(item, dict)]
+    lines = [{"line": line, "quantity": int(item.get("quantity") or 0)}
+             for line, item in zip(carried, [i for i in record.get("items") or [] if isinstance(i, dict)], strict=True)
+             if line is not None and int(item.get("quantity") or 0) > 0]
     return {"tracking_number": number, "carrier": text(record, "tracking_carrier") or text(record, "shipping_provider"),
             "tracking_url": text(record, "generated_tracking_link") or text(record, "tracking_link"),
-            "shipped_at": parse_date(record.get("date_created"))}
+            "shipped_at": parse_date(record.get("date_created")),
+            "lines": lines if len(lines) == len(carried) else []}  # a line not found: what it carried is unknown
+
+
+def order_number(record: dict[str, Any]) -> str:
+    """The order's number (its natural key): the source's number of an order this connector wrote, else its id."""
+    return text(record, "external_order_id") or source_id(record)
 
 
 def order_to_canonical(record: dict[str, Any], *, lines: list[dict[str, Any]], addresses: list[dict[str, Any]],
@@ -451,11 +464,12 @@ def order_to_canonical(record: dict[str, Any], *, lines: list[dict[str, Any]], a
                                                                       or Decimal(0))
     customer = record.get("customer_id")
     method = text(addresses[0], "shipping_method") if addresses else ""
-    tracked = [s for s in (shipment_to_canonical(s) for s in shipments) if s]
+    positions = {str(line.get("id")): n for n, line in enumerate(lines)}
+    tracked = [s for s in (shipment_to_canonical(s, positions) for s in shipments) if s]
     return _validate(E.ORDER, {
         "source_id": source_id(record), "updated_at": parse_date(record.get("date_modified")),
         "created_at": parse_date(record.get("date_created")),
-        "number": text(record, "external_order_id") or source_id(record), "status": status,
+        "number": order_number(record), "status": status,
         "currency": text(record, "currency_code") or text(record, "default_currency_code"),
         "customer_id": str(customer) if customer not in (None, 0, "0", "") else None,
         "email": text(mapping(record.get("billing_address"), "billing_address"), "email"),

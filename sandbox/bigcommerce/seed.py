@@ -101,7 +101,9 @@ def _orders(store, rng, count: int, customers: list, products: list) -> int:
                                                   "tracking_number": f"1Z{rng.randint(10**9, 10**10)}",
                                                   "tracking_carrier": rng.choice(CARRIERS), "shipping_provider": ""})
             shipments += 1
-        modified = created + timedelta(hours=rng.randint(0, 48))
+        # Modified up to two days after it was made, but never after the seed: a store has no changes from the
+        # future (an order made yesterday and "modified" tomorrow would count as changed by every later sync).
+        modified = min(created + timedelta(hours=rng.randint(0, 48)), now)
         order.refresh_from_db()
         order.status = str(status_id)
         order.date_modified_gmt = modified

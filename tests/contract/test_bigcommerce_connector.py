@@ -13,6 +13,7 @@ from django.conf import settings
 
 from connectors.bigcommerce import BigCommerceConnector
 from connectors.bigcommerce.connector import LANGUAGE_WARNING
+from connectors.bigcommerce.streams import reviews as reviews_stream
 from connectors.entities import (
     Address,
     Category,
@@ -26,6 +27,7 @@ from connectors.entities import (
     ProductOption,
     Review,
     Shipment,
+    ShipmentLine,
     Variant,
 )
 from connectors.errors import AuthenticationError, ConfigError
@@ -99,6 +101,54 @@ def test_bigcommerce_reads_variants_order_lines_addresses_statuses_and_tracking_
     assert all(line.product_id and line.variant_id is None for o in orders for line in o.lines)  # seeded: no options
     guests = [o for o in orders if o.customer_id is None]
     assert guests and len(guests) < len(orders)
+
+
+def test_bigcommerce_order_scan_reads_ids_and_numbers_without_shipments(bigcommerce_store_factory):
+    """The check after a run scans every order for its id and number: one request a 250 orders, not one more for
+    each order that shipped something."""
+    store = bigcommerce_store_factory("bc-scan", products=3, customers=2, orders=30, seed=4)
+    connector = connect(store)
+    orders = read_all(connector, E.ORDER, page_size=250)
+    assert any(o.shipments for o in orders)
+    calls = connector.http.stats.calls
+    scanned = list(connector.scan(E.ORDER))
+    assert connector.http.stats.calls - calls == 1
+    assert sorted((r.record_id, r.natural_key) for r in scanned) == sorted((o.source_id, o.number) for o in orders)
+
+
+def test_bigcommerce_reviews_counted_then_scanned_are_read_once(bigcommerce_store_factory, monkeypatch):
+    """BigCommerce lists reviews per product only: the check after a run counts them (a request a product), then
+    scans them, which reuses what the count read instead of asking every product again; a write drops it."""
+    store = bigcommerce_store_factory("bc-reviews", products=6, reviews=9, seed=5)
+    connector = connect(store)
+    reviews = read_all(connector, E.REVIEW, page_size=250)
+    calls = connector.http.stats.calls
+    assert connector.count(E.REVIEW) == len(reviews) == 9
+    assert connector.http.stats.calls - calls == 1 + 6  # the product ids, then each product's reviews
+    calls = connector.http.stats.calls
+    scanned = list(connector.scan(E.REVIEW))
+    assert connector.http.stats.calls - calls == 1  # the product ids only
+    assert sorted((r.record_id, r.natural_key) for r in scanned) == sorted(
+        (r.source_id, r.natural_key()) for r in reviews)
+    connector.count(E.REVIEW)
+    product = reviews[0].product_id
+    added, = connector.create(E.REVIEW, [Review(source_id="r-new", product_id=product, reviewer="Kim",
+                                                reviewer_email="kim@example.com", rating=5, content="Sharp.")])
+    assert added.ok, added.error
+    assert len(list(connector.scan(E.REVIEW))) == 10  # read again after the write
+    monkeypatch.setattr(reviews_stream, "KEEP_MAX", 5)  # more reviews than a worker keeps: read again
+    connector.count(E.REVIEW)
+    calls = connector.http.stats.calls
+    assert len(list(connector.scan(E.REVIEW))) == 10 and connector.http.stats.calls - calls == 1 + 6
+
+
+def test_bigcommerce_seeded_orders_were_not_modified_after_the_seed(bigcommerce_store_factory):
+    """Seed 0 draws an order made a day ago and modified 25+ hours after that: it is dated at the seed, never in
+    the future (a change from the future counts as new to every later sync of the store)."""
+    store = bigcommerce_store_factory("bc-dates", products=3, customers=2, orders=30, seed=0)
+    seeded = datetime.now(UTC)
+    orders = read_all(connect(store), E.ORDER, page_size=250)
+    assert len(orders) == 30 and all(o.updated_at <= seeded for o in orders), max(o.updated_at for o in orders)
 
 
 def _catalog(connector):
@@ -199,6 +249,28 @@ def test_a_product_renamed_for_a_unique_name_is_written_again_under_that_name(bi
     named = connector.update(E.PRODUCT, made[1].target_id, second, fields=["name"])
     assert named.ok and "written as 'Hammer (HAM-2)'" in named.warnings[0]
     assert connector.get(E.PRODUCT, made[0].target_id).name == "Hammer"
+
+
+def test_an_order_shipped_in_parts_keeps_what_each_shipment_carried(bigcommerce_store_factory):
+    """Written: each BigCommerce shipment holds the lines its source shipment carried (not the lines shared
+    out), the rest stays to ship; read: each shipment says which lines (by position) and how many."""
+    connector = connect(bigcommerce_store_factory("bc-parts"))
+    _, _, _, (variable, simple) = _catalog(connector)
+    address = Address(first_name="Jo", last_name="Doe", address1="1 Road", city="Austin", country="US")
+    parcels = [Shipment(tracking_number="1ZA", carrier="ups", lines=[ShipmentLine(line=1, quantity=2)]),
+               Shipment(tracking_number="1ZB", carrier="ups", lines=[ShipmentLine(line=0, quantity=1)])]
+    order, = connector.create(E.ORDER, [Order(
+        source_id="o9", number="2001", status="partially_shipped", email="jo@example.com", billing=address,
+        shipping=address, total=Decimal("78.5"), shipments=parcels,
+        lines=[OrderLine(name="Hand Saw", product_id=variable.target_id, variant_id=variable.children["v2"],
+                         quantity=2, price=Decimal(25), subtotal=Decimal(50), total=Decimal(50)),
+               OrderLine(name="Hammer", product_id=simple.target_id, quantity=3, price=Decimal("9.5"),
+                         subtotal=Decimal("28.5"), total=Decimal("28.5"))])])
+    assert order.ok and not order.warnings, (order.error, order.warnings)
+    copy = connector.get(E.ORDER, order.target_id)
+    assert [(s.tracking_number, [(p.line, p.quantity) for p in s.lines]) for s in copy.shipments] == [
+        ("1ZA", [(1, 2)]), ("1ZB", [(0, 1)])]
+    assert copy.status == "partially_shipped"
 
 
 def test_bigcommerce_smart_update_patches_variant_stock_order_status_and_tracking(bigcommerce_store_factory):

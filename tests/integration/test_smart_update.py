@@ -64,12 +64,14 @@ def _tracking(order) -> set[str]:
     return {s.tracking_number for s in order.shipments}
 
 
-def _scenario(migration, worker, owner, *, fields, orders_changed, target_status=lambda status: status):
+def _scenario(migration, worker, owner, *, fields, orders_changed, target_status=lambda status: status,
+              orders_read=None):
     """The issue's scenario: on the source 10 quantities, 10 orders (`orders_changed` picks them and says
     how to change them; each gets a new tracking number unless its change says `"tracked": False`), 5 new
     products and 5 new orders; on the target 3 descriptions rewritten and one selected field edited (a
     conflict). Preview, then the smart update, then one that finds nothing. `target_status` names a source
-    order status on the target."""
+    order status on the target; `orders_read`: the source's orders when the caller read them since the full run
+    (each read of a BigCommerce store's orders spends a request per order that shipped)."""
     src, tgt = connector_for(store=migration.source_store), connector_for(store=migration.target_store)
     products, orders = _ids(migration, "products"), _ids(migration, "orders")
     simple = [p for p in all_records(migration.source_store, "products") if p.type == "simple"][:10]
@@ -77,7 +79,8 @@ def _scenario(migration, worker, owner, *, fields, orders_changed, target_status
     for i, product in enumerate(simple):
         src.update(P, product.source_id, product.model_copy(update={"manage_stock": True, "stock_quantity": 500 + i}),
                    fields=["stock_quantity"])
-    source_orders = orders_changed(all_records(migration.source_store, "orders"))
+    source_orders = orders_changed(orders_read if orders_read is not None
+                                   else all_records(migration.source_store, "orders"))
     assert len(source_orders) == 10
     tracked = {order.source_id for order, change in source_orders if change.get("tracked", True)}
     source_orders = [(order, {k: v for k, v in change.items() if k != "tracked"}) for order, change in source_orders]

@@ -1,21 +1,22 @@
 """Orders (v2) with their lines, shipping addresses and shipments. A page is one request:
 `include=consignments.line_items` puts each order's shipping addresses and their lines in the list answer
 [orders.v2.oas2.yml `order_includes`]; shipments are asked only of orders that shipped something
-(`items_shipped` > 0). Changes are read with `min_date_modified`.
+(`items_shipped` > 0), and not at all by a scan (ids and numbers). Changes are read with `min_date_modified`.
 
 Writing: one POST an order (historical: `external_source` M-MIG, the source's number as `external_order_id`, its
 date), then its shipments with their tracking numbers (BigCommerce moves the order to Shipped when a shipment
 covers it, so the order's own status is set again after them)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import WriteResult
+from connectors.base import ScannedRecord, WriteResult
 from connectors.entities import Canonical, EntityType, Order
 
 from .. import mappers
-from ..api import ORDER_INCLUDE, error_text
+from ..api import ORDER_INCLUDE, V2_MAX_LIMIT, error_text
 from .v2 import BigCommerceV2Stream
 
 SHIPMENT_FIELDS = ("tracking_number", "tracking_carrier", "comments")
@@ -62,6 +63,19 @@ class BigCommerceOrderStream(BigCommerceV2Stream):
             data, _ = self.call("GET", f"orders/{record['id']}/shipping_addresses")
             addresses = data if isinstance(data, list) else []
         return addresses, lines
+
+    def scan(self) -> Iterator[ScannedRecord]:
+        """Every order's id and number, 250 a request: the list alone says both, so neither the lines nor the
+        shipments of the orders are asked (a full read asks one more request per order that shipped)."""
+        page = 1
+        while True:
+            data, _ = self.fetch_page({}, page, V2_MAX_LIMIT)
+            for record in data:
+                if isinstance(record, dict) and record.get("id"):
+                    yield ScannedRecord(record_id=str(record["id"]), natural_key=mappers.order_number(record))
+            if len(data) < V2_MAX_LIMIT:
+                return
+            page += 1
 
     def get(self, record_id: str) -> Canonical | None:
         data, response = self.call("GET", f"orders/{record_id}", params={"include": ORDER_INCLUDE}, allow=(404,))
@@ -111,11 +125,18 @@ class BigCommerceOrderStream(BigCommerceV2Stream):
             return
         left = [(line["id"], int(line.get("quantity") or 0) - int(line.get("quantity_shipped") or 0))
                 for line in lines]
-        left = [(line_id, quantity) for line_id, quantity in left if quantity > 0]
-        groups = [left[n::len(shipments)] for n in range(len(shipments))] if len(shipments) <= len(left) else [left]
-        extra = shipments[len(groups):]
+        if all(s.lines and all(part.line < len(lines) for part in s.lines) for s in shipments):
+            groups, extra = self.carried(shipments, left), []
+        else:  # what each shipment carried is not known: the lines left to ship are shared out
+            left = [(line_id, quantity) for line_id, quantity in left if quantity > 0]
+            groups = [left[n::len(shipments)] for n in range(len(shipments))] if len(shipments) <= len(left) \
+                else [left]
+            extra = shipments[len(groups):]
         for shipment, group in zip(shipments, groups, strict=False):
             if not group:
+                if shipment.lines:
+                    result.warnings.append(f"Tracking number {shipment.tracking_number} not written: what it "
+                                           "carried has nothing left to ship on BigCommerce.")
                 continue
             body = {"order_address_id": addresses[0]["id"], "tracking_number": shipment.tracking_number,
                     "items": [{"order_product_id": line_id, "quantity": quantity} for line_id, quantity in group]}
@@ -129,6 +150,22 @@ class BigCommerceOrderStream(BigCommerceV2Stream):
         wanted = mappers.STATUS_IDS.get(item.status)
         if wanted is not None:
             self.call("PUT", f"orders/{order['id']}", body={"status_id": wanted}, allow=(400,))
+
+    @staticmethod
+    def carried(shipments: list[Any], left: list[tuple[Any, int]]) -> list[list[tuple[Any, int]]]:
+        """Per shipment, the (order product id, quantity) of the lines it carried (by their position in the
+        order), as much of each as is left to ship."""
+        remaining = [[line_id, quantity] for line_id, quantity in left]
+        groups = []
+        for shipment in shipments:
+            group = []
+            for part in shipment.lines:
+                take = min(part.quantity, remaining[part.line][1])
+                if take > 0:
+                    group.append((remaining[part.line][0], take))
+                    remaining[part.line][1] -= take
+            groups.append(group)
+        return groups
 
     def update(self, target_id: str, item: Canonical, fields: list[str] | None = None) -> WriteResult:
         result = super().update(target_id, item, [f for f in fields if f != "shipments"] if fields else fields)
