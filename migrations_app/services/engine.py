@@ -682,12 +682,17 @@ NEW_CHANNEL = "new"
 
 
 def run_channels(plan: RunPlan, entity: str) -> tuple[str, ...]:
-    """The sync points (docs/runs.md, "Sync points") a run of this kind reads changes from and moves for
-    `entity`: a full run or re-migration applies everything; recent data, the records created on the
-    source; a smart update, those and the fields selected for the entity. Demos, previews and retries
-    move nothing."""
+    """The sync points (docs/runs.md, "Sync points") a run of this kind moves for `entity` (see
+    `read_channels`). Demos, previews and retries move nothing."""
     if plan.preview or plan.is_retry:
         return ()
+    return read_channels(plan, entity)
+
+
+def read_channels(plan: RunPlan, entity: str) -> tuple[str, ...]:
+    """The sync points a run of this kind reads changes from for `entity`: a full run or re-migration
+    applies everything; recent data, the records created on the source; a smart update, those and the fields
+    selected for the entity. A preview reads what the run it previews would read."""
     if plan.kind in (RunKind.FULL, RunKind.REMIGRATION):
         return (ALL_CHANNEL,)
     if plan.kind == RunKind.RECENT:
@@ -716,7 +721,7 @@ def _since(run: MigrationRun, plan: RunPlan, entity: str) -> datetime | None:
     """Where a read of changes starts: the earliest mark of the channels this run applies, minus the
     safety overlap. None (read everything) when any of them was never set."""
     marks = entity_marks(run.migration, entity)
-    moments = [channel_mark(marks, c) for c in run_channels(plan, entity)]
+    moments = [channel_mark(marks, c) for c in read_channels(plan, entity)]
     if not moments or any(m is None for m in moments):
         return None
     return min(moments) - timedelta(seconds=settings.MIGRATOR_SMART_UPDATE_OVERLAP_SECONDS)

@@ -87,9 +87,11 @@ def test_smart_update_preview_lists_the_same_changes_and_writes_nothing(migrated
     touch(P, "105", stock_quantity=42)
     add_source_product("198")
     before = {k: v.model_copy() for k, v in STORES[TGT][P].items()}
+    MemoryConnector.reads.clear()
 
     preview = run(queue, migrated, "smart_update", preview=True)
 
+    assert MemoryConnector.reads["products"] == 2  # from the update's sync point, as the update reads: not all
     assert STORES[TGT][P] == before
     rows = ChangeRecord.objects.filter(run=preview)
     assert rows.filter(kind="update", source_id="105", field="stock_quantity", new__product=42,
