@@ -10,13 +10,14 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from connectors.base import Connector, ScannedRecord
 from connectors.entities import EntityType
 from connectors.errors import ConnectorError
 
-from ..models import MigrationRun, ScannedRow
+from ..models import IdMap, MigrationRun, ScannedRow
 
 BATCH = 2000  # rows written per INSERT while a scan goes
 NOT_AVAILABLE = "not available on this platform"
@@ -71,7 +72,23 @@ class Scan:
         if batch:
             ScannedRow.objects.bulk_create(batch)
             scan.size += len(batch)
+        if scan.size >= ANALYZE_FROM:
+            _statistics()
         return scan
+
+
+ANALYZE_FROM = 500  # rows of a scan from which the tables' statistics are refreshed before the checks ask them
+
+
+def _statistics() -> None:
+    """Refresh PostgreSQL's statistics of the scanned rows and the id map. Rows written a moment ago are not in
+    them yet (autovacuum comes later): the planner would take a scan of 100,000 rows for one row and join it
+    to the id map row by row, 10,000 x 10,000 comparisons for a store of 10,000 products (9 s instead of
+    10 ms). ANALYZE reads a sample of each table, not all of it."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {ScannedRow._meta.db_table}, {IdMap._meta.db_table}")
 
 
 class StoreScans:
