@@ -486,15 +486,20 @@ def test_a_bulk_read_returns_what_a_paginated_read_returns_with_one_bulk_query_p
     paginated, bulky = connect(desc), connect(desc)
     paginated.bulk_read_min = 10 ** 9
     bulky.bulk_read_min = 1
+    queries = 0
     for entity in READ_ENTITIES:
         expected, expected_errors = read_all(paginated, entity, page_size=7)
         assert expected and expected_errors == [], entity
-        assert bulk_operations("bulk-reads") == [("QUERY", "COMPLETED")] * READ_ENTITIES.index(entity)
+        assert bulk_operations("bulk-reads") == [("QUERY", "COMPLETED")] * queries
         pages = list(bulky.read(entity, page_size=7))
-        assert bulk_operations("bulk-reads") == [("QUERY", "COMPLETED")] * (READ_ENTITIES.index(entity) + 1)
+        # Coupons are read page by page: with free-shipping discounts their selection holds six connections, one
+        # more than a bulk query takes (the read says so and falls back).
+        queries += entity != E.COUPON
+        assert bulk_operations("bulk-reads") == [("QUERY", "COMPLETED")] * queries, entity
         assert dumps(item for page in pages for item in page.items) == dumps(expected), entity
         assert all(len(p.items) == 7 for p in pages[:-1]) and 0 < len(pages[-1].items) <= 7, entity
-        assert all(p.next_checkpoint and set(p.next_checkpoint) == {"bulk", "offset", "byte"} for p in pages[:-1])
+        assert entity == E.COUPON or all(p.next_checkpoint and set(p.next_checkpoint) == {"bulk", "offset", "byte"}
+                                         for p in pages[:-1])
         assert pages[-1].next_checkpoint is None
     products = {p.sku or p.name: p for p in read_all(bulky, E.PRODUCT)[0]}
     assert len(products["Many sizes"].variants) == 40 and products["Many sizes"].translations["fr"]["name"]
