@@ -18,8 +18,10 @@ DB_NAME = os.environ.get("BENCH_DB_NAME", "cartmigrate_bench")  # dropped and re
 
 def configure_environment() -> None:
     os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
-    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
-    os.environ.setdefault("MIGRATOR_REDIS_URL", "redis://127.0.0.1:6379/11")
+    # Not 14/13 nor the databases `make test` moves them to for its xdist workers (12/11, 10/9, ...: settings/test.py):
+    # a bench beside the suite would share its broker, and each side would take the other's tasks.
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/6")
+    os.environ.setdefault("MIGRATOR_REDIS_URL", "redis://127.0.0.1:6379/5")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migrator.settings.local")
     # As deployed (settings.production): with DEBUG on, Django would keep each worker's SQL statements in memory.
     os.environ.setdefault("DJANGO_DEBUG", "0")
