@@ -440,15 +440,14 @@ def shipment_to_canonical(record: dict[str, Any], positions: dict[str, int] | No
     number = text(record, "tracking_number")
     if not number:
         return None
-    carried = [(positions or {}).get(str(item.get("order_product_id"))) for item in record.get("items") or []
-               if isinstance(item, dict)]
-    lines = [{"line": line, "quantity": int(item.get("quantity") or 0)}
-             for line, item in zip(carried, [i for i in record.get("items") or [] if isinstance(i, dict)], strict=True)
-             if line is not None and int(item.get("quantity") or 0) > 0]
+    items = [item for item in record.get("items") or [] if isinstance(item, dict)]
+    lines = [{"line": (positions or {}).get(str(item.get("order_product_id"))),
+              "quantity": int(item.get("quantity") or 0)} for item in items]
+    if any(line["line"] is None or line["quantity"] <= 0 for line in lines):
+        lines = []  # an item that is not a line of the order: what the shipment carried is unknown
     return {"tracking_number": number, "carrier": text(record, "tracking_carrier") or text(record, "shipping_provider"),
             "tracking_url": text(record, "generated_tracking_link") or text(record, "tracking_link"),
-            "shipped_at": parse_date(record.get("date_created")),
-            "lines": lines if len(lines) == len(carried) else []}  # a line not found: what it carried is unknown
+            "shipped_at": parse_date(record.get("date_created")), "lines": lines}
 
 
 def order_number(record: dict[str, Any]) -> str:
