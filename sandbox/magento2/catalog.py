@@ -84,7 +84,8 @@ def _column(item: dict, name: str):
 
 
 def product_list(ctx: Ctx, body) -> dict:
-    return search_rows(ctx, ctx.rows("products"), lambda row: product_render(ctx, row), column=_column)
+    return search_rows(ctx, ctx.rows("products"), lambda row: product_render(ctx, row), column=_column,
+                       keys={"id": "record_id", "entity_id": "record_id"})
 
 
 def product_get(ctx: Ctx, body, sku: str) -> dict:

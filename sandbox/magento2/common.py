@@ -2,9 +2,11 @@
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.db.models import Q
+
 from ..models import SandboxRecord, SandboxStore
 from ..records import ids_allocate, now_utc
-from .criteria import criteria_apply, criteria_parse
+from .criteria import criteria_apply, criteria_parse, numeric
 from .errors import MagentoError
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -91,11 +93,53 @@ DATE_COLUMNS = {"updated_at": "date_modified_gmt", "created_at": "date_created_g
 SQL_LOOKUPS = {"gt": "gt", "gteq": "gte", "moreq": "gte", "from": "gte", "lt": "lt", "lteq": "lte", "to": "lte"}
 
 
-def search_rows(ctx: Ctx, rows, render, *, column=None, id_field: str = "id") -> dict:
+def _integers(value, condition: str | None) -> list[int] | None:
+    """The integers an integer column can equal under `eq`/`in` with `value` (the numeric members that are
+    whole numbers: a text member never equals a number, see criteria._comparable); None for any other
+    condition, which is then left to Python."""
+    if (condition or "eq") not in ("eq", "in"):
+        return None
+    members = str(value).split(",") if condition == "in" else [value]
+    out = []
+    for member in members:
+        number = numeric(member)
+        if number is not None and float(number).is_integer():
+            out.append(int(number))
+    return out
+
+
+def _narrowed(rows, groups: list, keys: dict[str, str]):
+    """`rows` narrowed in SQL by the groups that can be said there: a group whose filters all compare an
+    integer column (`keys`: filter field -> column) with `eq`/`in`, or (alone) a date column. A superset of
+    what the criteria match, since Python applies all of them afterwards."""
+    for group in groups:
+        if len(group) == 1:
+            field, value, condition = group[0]
+            when = parse_mdate(value) if field in DATE_COLUMNS and condition in SQL_LOOKUPS else None
+            if when is not None and len(str(value)) == 19:
+                rows = rows.filter(**{f"{DATE_COLUMNS[field]}__{SQL_LOOKUPS[condition]}": when})
+                continue
+        wanted: dict[str, set[int]] = {}
+        for field, value, condition in group:
+            numbers = _integers(value, condition) if field in keys else None
+            if numbers is None:
+                break
+            wanted.setdefault(keys[field], set()).update(numbers)
+        else:
+            q = Q()
+            for name, numbers in wanted.items():
+                q |= Q(**{f"{name}__in": sorted(numbers)})
+            rows = rows.filter(q) if wanted else rows.none()
+    return rows
+
+
+def search_rows(ctx: Ctx, rows, render, *, column=None, id_field: str = "id",
+                keys: dict[str, str] | None = None) -> dict:
     """`search_answer` over a queryset of records whose `record_id` is the item id, rendering only what is
-    needed: without filters and sort orders the page is cut in SQL; a group that is a single date
-    comparison (`updated_at gteq …`, the incremental poll) narrows the rows in SQL first. The full
-    criteria are then applied in Python, so the answer is the same either way."""
+    needed: without filters and sort orders the page is cut in SQL; the groups SQL can say (ids by
+    `eq`/`in`, a single date comparison such as the incremental poll's `updated_at gteq …`) narrow the rows
+    in SQL first. `keys` names the integer columns filters reach (default: `id_field` is `record_id`). The
+    full criteria are then applied in Python, so the answer is the same either way."""
     criteria = criteria_parse(ctx.query)
     rows = rows.order_by("record_id")
     if not criteria.groups and not criteria.sort_orders:
@@ -112,12 +156,7 @@ def search_rows(ctx: Ctx, rows, render, *, column=None, id_field: str = "id") ->
                 start = (min(page, last) - 1) * size
                 page_rows = list(rows[start:start + size])
         return {"items": [render(row) for row in page_rows], "search_criteria": criteria.echo(), "total_count": total}
-    for group in criteria.groups:
-        if len(group) == 1:
-            field, value, condition = group[0]
-            when = parse_mdate(value) if field in DATE_COLUMNS and condition in SQL_LOOKUPS else None
-            if when is not None and len(str(value)) == 19:
-                rows = rows.filter(**{f"{DATE_COLUMNS[field]}__{SQL_LOOKUPS[condition]}": when})
+    rows = _narrowed(rows, criteria.groups, keys if keys is not None else {id_field: "record_id"})
     return search_answer(ctx, [render(row) for row in rows], column=column, id_field=id_field)
 
 

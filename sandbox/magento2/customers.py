@@ -119,7 +119,8 @@ def _cms_column(item: dict, name: str):
 
 
 def cms_search(ctx: Ctx, body, kind: str) -> dict:
-    return search_rows(ctx, ctx.rows(kind), lambda row: _cms_render(row, kind), column=_cms_column)
+    return search_rows(ctx, ctx.rows(kind), lambda row: _cms_render(row, kind), column=_cms_column,
+                       keys={"id": "record_id", "page_id": "record_id", "block_id": "record_id"})
 
 
 def cms_get(ctx: Ctx, body, kind: str, cms_id: str) -> dict:

@@ -86,7 +86,8 @@ def sales_doc_render(row) -> dict:
 
 
 def sales_doc_list(ctx: Ctx, body, kind: str) -> dict:
-    return search_rows(ctx, ctx.rows(kind), sales_doc_render, id_field="entity_id")
+    return search_rows(ctx, ctx.rows(kind), sales_doc_render, id_field="entity_id",
+                       keys={"entity_id": "record_id", "order_id": "parent_id"})
 
 
 def sales_doc_get(ctx: Ctx, body, kind: str, doc_id: str) -> dict:

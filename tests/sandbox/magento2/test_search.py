@@ -10,7 +10,7 @@ from sandbox.models import SandboxStore
 
 from .conftest import MagentoClient
 
-FIELDS = ("sku", "price", "type_id", "visibility", "status", "updated_at", "name")
+FIELDS = ("sku", "price", "type_id", "visibility", "status", "updated_at", "name", "id")  # `id` is narrowed in SQL
 CONDITIONS = ("eq", "neq", "gt", "gteq", "lt", "lteq", "like", "in", "nin", "from", "to", "null", "notnull")
 
 
@@ -51,24 +51,25 @@ def catalog(magento2_store_factory):
     return client, client.all_items("products")
 
 
-def _filter_strategy(items):
+def _filter_strategy(items, fields=FIELDS, conditions=CONDITIONS):
     def value_for(field):
         seen = [item[field] for item in items if item.get(field) is not None]
         # like patterns are %infix% of a value seen (every item here has a plain-text value)
-        return st.sampled_from(seen).map(str) | st.sampled_from(["0", "50.5", "ZZZ", "2000-01-01 00:00:00"])
+        plain = st.sampled_from(seen).map(str) | st.sampled_from(["0", "50.5", "ZZZ", "2000-01-01 00:00:00"])
+        # lists for in/nin, with members that only match as numbers ("5.0") or never (" x")
+        listed = st.lists(plain | plain.map(lambda v: f"{v}.0") | st.just(" x"), min_size=2, max_size=5).map(",".join)
+        return plain | listed
 
-    filters = st.sampled_from(FIELDS).flatmap(lambda field: st.tuples(
-        st.just(field), value_for(field), st.sampled_from(CONDITIONS)))
+    filters = st.sampled_from(fields).flatmap(lambda field: st.tuples(
+        st.just(field), value_for(field), st.sampled_from(conditions)))
     return st.lists(st.lists(filters, min_size=1, max_size=3), min_size=1, max_size=3)
 
 
-def test_search_filters_equal_the_reference_filter(catalog):
-    client, items = catalog
-    assert len(items) > 16  # configurable children are products too
+def _equal_the_reference(client, items, strategy, examples: int) -> list[int]:
     sizes = []
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(groups=_filter_strategy(items))
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(groups=strategy)
     def check(groups):
         criteria = {"filter_groups": {}, "pageSize": 0}
         for g, group in enumerate(groups):
@@ -87,7 +88,23 @@ def test_search_filters_equal_the_reference_filter(catalog):
         sizes.append(len(expected))
 
     check()
+    return sizes
+
+
+def test_search_filters_equal_the_reference_filter(catalog):
+    client, items = catalog
+    assert len(items) > 16  # configurable children are products too
+    sizes = _equal_the_reference(client, items, _filter_strategy(items), 40)
     assert any(0 < size < len(items) for size in sizes)  # the examples did select something, not all
+
+
+def test_id_filters_narrowed_in_sql_equal_the_reference_filter(catalog):
+    """Groups of `id` filters by eq/in are answered from an SQL `IN` before Python applies the rest: the
+    members that equal an id only as numbers ("5.0", " 5") must still find it."""
+    client, items = catalog
+    strategy = _filter_strategy(items, fields=("id", "id", "id", "type_id"), conditions=("eq", "in", "in", "nin"))
+    sizes = _equal_the_reference(client, items, strategy, 60)
+    assert any(0 < size < len(items) for size in sizes)
 
 
 def test_paging_covers_every_item_once_then_repeats_the_last_page(catalog):
@@ -155,3 +172,21 @@ def test_sorting_projection_and_eav_filters(catalog):
     """sortOrders, fields= and filters on EAV attributes."""
     _sort_orders_and_fields_projection(catalog)
     _eav_attribute_filters_and_finset(catalog)
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 30), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["5", "05", "5.0", " 7 ", "1e1", "abc", "ABC", "nan", "inf", "2026-01-02", "2026-01-02 00:00:00",
+                     "2026-01-02 10:00:00", "ß", "SS", "x,y", ""]),
+    st.text(max_size=6), st.lists(st.sampled_from(["a", "5", "B"]), max_size=3))
+
+
+@settings(max_examples=400, deadline=None)
+@given(column=_VALUES, members=st.lists(_VALUES, max_size=5), condition=st.sampled_from(["in", "nin"]))
+def test_a_list_filter_compiled_once_matches_as_the_filter_does(column, members, condition):
+    """`in`/`nin` work out their members once per request (`_compiled`); every column must match as
+    `condition_match`, the filter's definition, says."""
+    from sandbox.magento2.criteria import _compiled, condition_match
+
+    value = ",".join("" if m is None else str(m) for m in members if not isinstance(m, list))
+    assert _compiled(value, condition)(column) == condition_match(column, value, condition)
